@@ -1,0 +1,12 @@
+// core/ops.h — everything a user of the core needs: Tensor, factories, autograd, all op
+// families. Include this in layers, models and tests; kernels include only their own headers.
+#pragma once
+#include "core/autograd.h"
+#include "core/factory.h"
+#include "core/ops/elementwise.h"
+#include "core/ops/layout.h"
+#include "core/ops/linalg.h"
+#include "core/ops/reduce.h"
+#include "core/parallel.h"
+#include "core/rng.h"
+#include "core/tensor.h"

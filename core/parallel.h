@@ -1,0 +1,8 @@
+// core/parallel.h — the CPU thread count, shared by OpenMP (our kernels) and OpenBLAS (GEMM).
+// Defaults to OMP_NUM_THREADS, else the number of cores.
+#pragma once
+
+namespace linattn {
+void set_num_threads(int n);
+int num_threads();
+}  // namespace linattn
