@@ -236,6 +236,16 @@ const Tensor& Tensor::copy_(const Tensor& src) const {
   return *this;
 }
 
+void Tensor::set_data(const Tensor& source) const {
+  LINATTN_CHECK(is_leaf(), "set_data() on a non-leaf tensor");
+  TensorImpl& self = *impl_ptr();
+  bool moved = source.device() != device() || source.dtype() != dtype();
+  self.storage = source.storage();
+  self.shape = source.shape();
+  self.dtype = source.dtype();
+  if (moved && self.autograd) self.autograd->grad = Tensor();
+}
+
 // ---- printing ---------------------------------------------------------------------------------
 
 namespace {

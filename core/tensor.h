@@ -104,6 +104,10 @@ class Tensor {
   const Tensor& zero_() const { return fill_(0.0); }
   const Tensor& copy_(const Tensor& src) const;  // same shape; any device and dtype
   void bump_version() const { impl().storage->bump_version(); }
+  // Replaces this tensor's data (storage, shape, dtype) with `source`'s, for every handle that
+  // shares this tensor — how Module::to() moves parameters. Keeps requires_grad; drops .grad
+  // when the device or dtype changes. Leaves only.
+  void set_data(const Tensor& source) const;
 
   std::string str() const;  // PyTorch-like printing, summarized past 1000 elements
 
