@@ -1,0 +1,16 @@
+// layers/attention/heads.h — the head split every attention layer uses (ATTENTION_SPEC §0):
+// channel c = head·d + j. split_heads (B, N, h·d) → (B, h, N, d); merge_heads is its inverse.
+// split_qkv takes the fused projection (B, N, 3·C) (rows [0,C) = Q, [C,2C) = K, [2C,3C) = V)
+// straight to three (B, h, N, d) tensors with one permutation.
+#pragma once
+#include <array>
+
+#include "core/tensor.h"
+
+namespace linattn {
+
+Tensor split_heads(const Tensor& x, std::int64_t heads);  // (B, N, h·d) -> (B, h, N, d)
+Tensor merge_heads(const Tensor& x);                      // (B, h, N, d) -> (B, N, h·d)
+std::array<Tensor, 3> split_qkv(const Tensor& qkv, std::int64_t heads);  // (B, N, 3C) -> 3 × (B, h, N, d)
+
+}  // namespace linattn
