@@ -1,0 +1,347 @@
+// train/config_read.cpp — YAML → ExperimentConfig (see config.h): files and their base chain,
+// --set overrides, type checks at the node that holds the value, then the value checks of
+// config_validate.cpp. The only place besides config_write.cpp that includes yaml-cpp.
+//
+// Layers are applied one after another onto one config: a base file, the file naming it, each
+// --set. A layer sets only the keys it names (maps merge key by key); where each value came
+// from is kept, so a later error can cite the file and line that set it.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "train/config.h"
+#include "train/config_detail.h"
+
+namespace linattn {
+
+namespace config_detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Layer {
+  std::string origin;      // the file, or "--set a.b=c"
+  bool from_file = false;  // marks are lines of `origin`; `base:` allowed at the top
+  Source at(const YAML::Node& node) const {
+    return {origin, from_file && node.Mark().line >= 0 ? node.Mark().line + 1 : 0};
+  }
+};
+
+struct Builder {
+  ExperimentConfig config;
+  Provenance where;
+  bool name_set = false;
+  std::string attention_type = "softmax";
+  std::map<std::string, std::string> attention_values;  // the options given, as text
+};
+
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a map";
+    default: return "nothing";
+  }
+}
+
+[[noreturn]] void wrong_type(const Source& s, const std::string& path, const std::string& wanted, const YAML::Node& v) {
+  fail_at(s, path, "expects " + wanted + ", got " + describe(v));
+}
+
+template <class T>
+bool scalar_as(const YAML::Node& node, T& out) {
+  if (!node.IsScalar()) return false;
+  try {
+    out = node.as<T>();
+    return true;
+  } catch (const YAML::Exception&) {
+    return false;
+  }
+}
+
+// Sets one leaf from its node, after checking the node's type.
+struct LeafReader {
+  ExperimentConfig& c;
+  const YAML::Node& v;
+  const Source& s;
+  const std::string& path;
+  const Ref& ref;
+
+  [[noreturn]] void wrong() const { wrong_type(s, path, expected(ref), v); }
+  double real(const YAML::Node& node) const {
+    double x = 0;
+    if (!scalar_as(node, x)) wrong();
+    if (!std::isfinite(x)) fail_at(s, path, "expects a finite number, got " + describe(node));
+    return x;
+  }
+
+  void operator()(IntRef r) const {
+    std::int64_t x = 0;
+    if (!scalar_as(v, x)) wrong();
+    r(c) = x;
+  }
+  void operator()(RealRef r) const { r(c) = real(v); }
+  void operator()(BoolRef r) const {
+    bool x = false;
+    if (!scalar_as(v, x)) wrong();
+    r(c) = x;
+  }
+  void operator()(TextRef r) const {
+    if (v.IsNull()) r(c).clear();
+    else if (v.IsScalar()) r(c) = v.Scalar();
+    else wrong();
+  }
+  void operator()(PairRef r) const {
+    if (!v.IsSequence() || v.size() != 2) wrong();
+    r(c) = {real(v[0]), real(v[1])};
+  }
+  void operator()(DeviceRef r) const {
+    if (!v.IsScalar()) wrong();
+    try {
+      r(c) = Device::parse(v.Scalar());
+    } catch (const Error&) {
+      wrong();
+    }
+  }
+  void operator()(const ChoiceRef& choice) const {
+    if (!v.IsScalar()) wrong();
+    auto it = std::find(choice.names.begin(), choice.names.end(), v.Scalar());
+    if (it == choice.names.end())
+      fail_at(s, path, "unknown value '" + v.Scalar() + "'" + suggest(v.Scalar(), choice.names) + "; expected one of " +
+                           join(choice.names));
+    choice.set(c, static_cast<int>(it - choice.names.begin()));
+  }
+  void operator()(AttentionRef) const { fail_at(s, path, "internal: the attention block has its own reader"); }
+};
+
+// An option value as the text parse_attention_options reads: YAML's booleans (True, yes, on, ...)
+// become true/false, everything else stays as written.
+std::string option_text(const YAML::Node& v) {
+  bool b = false;
+  if (scalar_as(v, b)) return b ? "true" : "false";
+  return v.Scalar();
+}
+
+// model.attention: `type` first (a different type drops the options inherited with the old
+// one), then each option, checked alone so that its error points at its own line.
+void apply_attention(Builder& b, const YAML::Node& block, const Layer& layer, const Source& block_source) {
+  const std::string path = "model.attention";
+  if (block.IsNull()) return;
+  if (!block.IsMap()) wrong_type(block_source, path, expected(AttentionRef{}), block);
+  for (const auto& kv : block) {
+    if (!kv.first.IsScalar() || kv.first.Scalar() != "type") continue;
+    Source s = layer.at(kv.first);
+    const YAML::Node& t = kv.second;
+    const auto& types = attention_types();
+    if (!t.IsScalar()) wrong_type(s, path + ".type", "one of " + join(types), t);
+    if (std::find(types.begin(), types.end(), t.Scalar()) == types.end())
+      fail_at(s, path + ".type",
+              "unknown attention type '" + t.Scalar() + "'" + suggest(t.Scalar(), types) + "; expected one of " + join(types));
+    if (t.Scalar() != b.attention_type) {
+      for (const auto& [key, value] : b.attention_values) b.where.erase(path + "." + key);
+      b.attention_values.clear();
+      b.attention_type = t.Scalar();
+    }
+    b.where[path + ".type"] = s;
+  }
+  std::vector<std::string> seen;
+  for (const auto& kv : block) {
+    Source s = layer.at(kv.first);
+    if (!kv.first.IsScalar()) fail_at(s, path, "keys must be plain names; got " + describe(kv.first));
+    const std::string key = kv.first.Scalar(), key_path = path + "." + key;
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) fail_at(s, key_path, "is given twice");
+    seen.push_back(key);
+    if (key == "type") continue;
+    if (key == "heads") fail_at(s, key_path, "the attention's heads come from model.heads; set model.heads instead");
+    std::vector<std::string> keys = attention_option_keys(b.attention_type);
+    keys.erase(std::remove(keys.begin(), keys.end(), "heads"), keys.end());
+    if (std::find(keys.begin(), keys.end(), key) == keys.end())
+      fail_at(s, key_path, "unknown option '" + key + "' for attention type '" + b.attention_type + "'" + suggest(key, keys) +
+                               "; valid: type, " + join(keys));
+    if (!kv.second.IsScalar()) wrong_type(s, key_path, "a single value", kv.second);
+    std::string value = option_text(kv.second);
+    try {
+      parse_attention_options(b.attention_type, {{key, value}});
+    } catch (const Error& e) {
+      fail_at(s, key_path, e.what());
+    }
+    b.attention_values[key] = value;
+    b.where[key_path] = s;
+  }
+}
+
+void set_leaf(Builder& b, const Leaf& leaf, const YAML::Node& v, const Layer& layer, const Source& s) {
+  if (std::holds_alternative<AttentionRef>(leaf.ref)) return apply_attention(b, v, layer, s);
+  std::visit(LeafReader{b.config, v, s, leaf.path, leaf.ref}, leaf.ref);
+  b.where[leaf.path] = s;
+  if (leaf.path == "name") b.name_set = true;
+}
+
+void apply_map(Builder& b, const YAML::Node& map, const std::string& section, const Layer& layer) {
+  std::vector<std::string> seen;
+  for (const auto& kv : map) {
+    Source s = layer.at(kv.first);
+    if (!kv.first.IsScalar())
+      fail_at(s, section.empty() ? "(top level)" : section, "keys must be plain names; got " + describe(kv.first));
+    const std::string key = kv.first.Scalar(), path = section.empty() ? key : section + "." + key;
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) fail_at(s, path, "is given twice");
+    seen.push_back(key);
+    if (section.empty() && key == "base" && layer.from_file) continue;  // the file loader's
+    if (const Leaf* leaf = find_leaf(path)) {
+      set_leaf(b, *leaf, kv.second, layer, s);
+    } else if (is_section(path)) {
+      if (kv.second.IsNull()) continue;
+      if (!kv.second.IsMap()) wrong_type(s, path, "a map of " + join(child_keys(path)), kv.second);
+      apply_map(b, kv.second, path, layer);
+    } else {
+      std::vector<std::string> keys = child_keys(section);
+      if (section.empty() && layer.from_file) keys.push_back("base");
+      fail_at(s, path,
+              "unknown key '" + key + "'" + (section.empty() ? "" : " in " + section) + suggest(key, keys) +
+                  "; valid keys: " + join(keys));
+    }
+  }
+}
+
+std::string read_text(const std::string& path, const std::string& context) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) fail(str_cat("config file '", path, "' does not exist", context));
+  if (!fs::is_regular_file(path, ec)) fail(str_cat("config path '", path, "' is not a file", context));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(str_cat("cannot open config file '", path, "'", context));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+YAML::Node parse_yaml(const std::string& text, const std::string& origin) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    fail(str_cat(origin, ":", e.mark.line + 1, ":", e.mark.column + 1, ": YAML syntax error: ", e.msg));
+  }
+}
+
+std::string chain_key(const std::string& path) {
+  std::error_code ec;
+  auto canonical = fs::weakly_canonical(path, ec);
+  return ec ? path : canonical.string();
+}
+
+// Applies one file's text: its base chain first, then its own keys. `chain` holds the files being
+// loaded (for cycle errors).
+void apply_document(Builder& b, const std::string& text, const std::string& origin, std::vector<std::string>& chain) {
+  YAML::Node root = parse_yaml(text, origin);
+  if (root.IsNull()) return;
+  Layer layer{origin, true};
+  if (!root.IsMap())
+    fail(str_cat(layer.at(root).str(), ": a config is a map of keys (", join(child_keys("")), ", base); got ",
+                 describe(root)));
+  for (const auto& kv : root) {
+    if (!kv.first.IsScalar() || kv.first.Scalar() != "base") continue;
+    Source s = layer.at(kv.first);
+    if (!kv.second.IsScalar() || kv.second.Scalar().empty())
+      wrong_type(s, "base", "a config file path, relative to this file", kv.second);
+    fs::path base = (fs::path(origin).parent_path() / kv.second.Scalar()).lexically_normal();
+    std::string key = chain_key(base.string());
+    if (std::find(chain.begin(), chain.end(), key) != chain.end()) {
+      std::string cycle;
+      for (const auto& file : chain) cycle += file + " -> ";
+      fail_at(s, "base", "the base chain loops: " + cycle + key);
+    }
+    std::string base_text = read_text(base.string(), " (named by base: at " + s.str() + ")");
+    chain.push_back(key);
+    apply_document(b, base_text, base.string(), chain);
+    chain.pop_back();
+  }
+  apply_map(b, root, "", layer);
+}
+
+std::vector<std::string> all_paths() {
+  std::vector<std::string> paths;
+  for (const auto& leaf : schema()) {
+    paths.push_back(leaf.path);
+    for (auto dot = leaf.path.find('.'); dot != std::string::npos; dot = leaf.path.find('.', dot + 1))
+      if (std::find(paths.begin(), paths.end(), leaf.path.substr(0, dot)) == paths.end())
+        paths.push_back(leaf.path.substr(0, dot));
+  }
+  return paths;
+}
+
+// One --set: "a.b.c=value", the value read as YAML (a scalar, or a flow list/map).
+void apply_assignment(Builder& b, const std::string& assignment) {
+  const Layer layer{"--set " + assignment, false};
+  const Source s{layer.origin, 0};
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) fail(layer.origin + ": expected key.path=value, like optim.lr=3e-4");
+  const std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  const YAML::Node value = [&] {
+    try {
+      return YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+      fail_at(s, path, "the value '" + text + "' is not valid YAML: " + e.msg);
+    }
+  }();
+  const std::string at = "model.attention.";
+  if (const Leaf* leaf = find_leaf(path)) {
+    set_leaf(b, *leaf, value, layer, s);
+  } else if (path.starts_with(at) && path.size() > at.size() && path.find('.', at.size()) == std::string::npos) {
+    YAML::Node block(YAML::NodeType::Map);
+    block[path.substr(at.size())] = value;
+    apply_attention(b, block, layer, s);
+  } else if (is_section(path) && !path.empty()) {
+    if (!value.IsMap()) wrong_type(s, path, "a map of " + join(child_keys(path)), value);
+    apply_map(b, value, path, layer);
+  } else if (path == "base") {
+    fail_at(s, path, "base can only be given inside a config file");
+  } else {
+    fail_at(s, path, "unknown key '" + path + "' given with --set" + suggest(path, all_paths()) +
+                         "; keys are dotted paths like optim.lr or model.attention.proj_k");
+  }
+}
+
+ExperimentConfig finish(Builder& b, const std::string& source_name) {
+  if (!b.name_set) b.config.name = fs::path(source_name).stem().string();
+  std::map<std::string, std::string> values = b.attention_values;
+  auto keys = attention_option_keys(b.attention_type);
+  if (std::find(keys.begin(), keys.end(), "heads") != keys.end())
+    values["heads"] = std::to_string(b.config.model.heads);
+  try {
+    b.config.model.attention = parse_attention_options(b.attention_type, values);
+  } catch (const Error& e) {
+    fail_at(source_of(b.where, "model.attention.type"), "model.attention", e.what());
+  }
+  validate(b.config, b.where);
+  return b.config;
+}
+
+ExperimentConfig build(const std::string& text, const std::string& source_name, const std::vector<std::string>& overrides) {
+  Builder b;
+  std::vector<std::string> chain{chain_key(source_name)};
+  apply_document(b, text, source_name, chain);
+  for (const auto& assignment : overrides) apply_assignment(b, assignment);
+  return finish(b, source_name);
+}
+
+}  // namespace
+}  // namespace config_detail
+
+ExperimentConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  return config_detail::build(config_detail::read_text(path, ""), path, overrides);
+}
+
+ExperimentConfig parse_config_string(const std::string& yaml, const std::string& source_name,
+                                     const std::vector<std::string>& overrides) {
+  return config_detail::build(yaml, source_name, overrides);
+}
+
+ExperimentConfig apply_override(const ExperimentConfig& config, const std::string& assignment) {
+  return config_detail::build(to_yaml(config), "resolved config of run '" + config.name + "'", {assignment});
+}
+
+}  // namespace linattn
