@@ -20,6 +20,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/cpu/lane_sum.h"
 #include "core/cpu/parallel.h"
 #include "core/kernels/conv.h"
 
@@ -199,11 +200,8 @@ void backward_typed(const Conv2dGeometry& g, const T* gy, const T* x, const T* w
     if (gb) {
       parallel_for(g.Cout, std::max<std::int64_t>(1, kElementwiseGrain / std::max<std::int64_t>(N, 1)),
                    [&](std::int64_t c0, std::int64_t c1) {
-        for (std::int64_t co = c0; co < c1; ++co) {
-          double s = 0;
-          for (std::int64_t q = 0; q < N; ++q) s += static_cast<double>(gyc[co * N + q]);
-          bias_acc[static_cast<std::size_t>(co)] += s;
-        }
+        for (std::int64_t co = c0; co < c1; ++co)
+          bias_acc[static_cast<std::size_t>(co)] += lane_sum(N, [&](std::int64_t q) { return gyc[co * N + q]; });
       });
     }
     T* col = (gx || gw) ? col_buf.data<T>() : nullptr;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/cpu/lane_sum.h"
 #include "core/cpu/parallel.h"
 #include "core/kernels/norm.h"
 
@@ -44,14 +45,14 @@ void forward_typed(const BatchNormGeometry& g, const T* x, const T* w, const T* 
       if (training) {
         double s = 0, q = 0;
         for_channel_rows(g, c, [&](std::int64_t off) {
-          for (std::int64_t i = 0; i < g.S; ++i) s += static_cast<double>(x[off + i]);
+          s += lane_sum(g.S, [&](std::int64_t i) { return x[off + i]; });
         });
         mean = s / static_cast<double>(n);
         for_channel_rows(g, c, [&](std::int64_t off) {
-          for (std::int64_t i = 0; i < g.S; ++i) {
+          q += lane_sum(g.S, [&](std::int64_t i) {
             const double d = static_cast<double>(x[off + i]) - mean;
-            q += d * d;
-          }
+            return d * d;
+          });
         });
         var = q / static_cast<double>(n);
         if (rmean) rmean[c] = static_cast<T>((1 - momentum) * static_cast<double>(rmean[c]) + momentum * mean);
@@ -85,14 +86,14 @@ void backward_typed(const BatchNormGeometry& g, const T* gy, const T* x, const T
     parallel_for(g.C, channel_grain(g), [&](std::int64_t c0, std::int64_t c1) {
       for (std::int64_t c = c0; c < c1; ++c) {
         double s = 0, sx = 0;
-        const double m = static_cast<double>(smean[c]), is = static_cast<double>(sinvstd[c]);
+        const double m = static_cast<double>(smean[c]);
         for_channel_rows(g, c, [&](std::int64_t off) {
-          for (std::int64_t i = 0; i < g.S; ++i) {
-            const double d = static_cast<double>(gy[off + i]);
-            s += d;
-            sx += d * (static_cast<double>(x[off + i]) - m) * is;
-          }
+          s += lane_sum(g.S, [&](std::int64_t i) { return gy[off + i]; });
+          sx += lane_sum(g.S, [&](std::int64_t i) {
+            return static_cast<double>(gy[off + i]) * (static_cast<double>(x[off + i]) - m);
+          });
         });
+        sx *= static_cast<double>(sinvstd[c]);  // Σ gy·x̂ = invstd·Σ gy·(x − mean)
         sum_gy[static_cast<std::size_t>(c)] = s;
         sum_gy_xhat[static_cast<std::size_t>(c)] = sx;
         if (gw) gw[c] = static_cast<T>(sx);
