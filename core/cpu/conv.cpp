@@ -8,7 +8,8 @@
 // moves (Cout, n, P) to (n, Cout, P) and adds the bias. Non-overlapping patches (stride ==
 // kernel, no padding, dilation 1: the ViT patch embedding) take the same route: their im2col
 // is a pure permutation of x (no duplication, no padding tests) and their col2im has no
-// overlapping writes, so the general code is already the reshape + one GEMM per chunk.
+// overlapping writes, so the general code is already the reshape + one GEMM per chunk. A 1x1
+// convolution over a large plane skips im2col / col2im altogether (the image is its own col).
 //
 // OpenBLAS is only called between parallel_for regions, never inside one. The input gradient
 // is a col2im in which each (image, channel) plane is owned by one thread and accumulated in a
@@ -133,17 +134,24 @@ void col2im(const Conv2dGeometry& g, const T* dcol, std::int64_t b0, std::int64_
   });
 }
 
+// A 1x1 convolution with stride 1 and no padding, one image per chunk: the image itself
+// (Cin, H·W) is its column matrix, so im2col / col2im are skipped.
+bool image_is_col(const Conv2dGeometry& g, std::int64_t chunk) {
+  return chunk == 1 && g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+}
+
 template <class T>
 void forward_typed(const Conv2dGeometry& g, const T* x, const T* w, const T* bias, T* out) {
   const std::int64_t P = g.Ho * g.Wo, K = g.Cin * g.kh * g.kw;
   const std::int64_t Kg = K / g.groups, Cg = g.Cout / g.groups;
   const std::int64_t chunk = images_per_chunk(g);
-  Tensor col_buf = Tensor::empty({K * chunk * P}, {.dtype = dtype_of<T>()});
+  const bool direct = image_is_col(g, chunk);
+  Tensor col_buf = direct ? Tensor() : Tensor::empty({K * chunk * P}, {.dtype = dtype_of<T>()});
   Tensor tmp_buf = chunk > 1 ? Tensor::empty({g.Cout * chunk * P}, {.dtype = dtype_of<T>()}) : Tensor();
-  T* col = col_buf.data<T>();
   for (std::int64_t b0 = 0; b0 < g.B; b0 += chunk) {
     const std::int64_t n = std::min(chunk, g.B - b0), N = n * P;
-    im2col(g, x, b0, n, col);
+    const T* col = direct ? x + b0 * K * P : col_buf.data<T>();
+    if (!direct) im2col(g, x, b0, n, col_buf.data<T>());
     if (n == 1) {  // (Cout, P) is the output image's own layout: GEMM into it, bias first
       T* o = out + b0 * g.Cout * P;
       if (bias) {
@@ -179,7 +187,8 @@ void backward_typed(const Conv2dGeometry& g, const T* gy, const T* x, const T* w
   const std::int64_t P = g.Ho * g.Wo, K = g.Cin * g.kh * g.kw;
   const std::int64_t Kg = K / g.groups, Cg = g.Cout / g.groups;
   const std::int64_t chunk = images_per_chunk(g);
-  Tensor col_buf = (gx || gw) ? Tensor::empty({K * chunk * P}, {.dtype = dtype_of<T>()}) : Tensor();
+  const bool direct = image_is_col(g, chunk);
+  Tensor col_buf = (gx || gw) && !direct ? Tensor::empty({K * chunk * P}, {.dtype = dtype_of<T>()}) : Tensor();
   Tensor gyc_buf = chunk > 1 ? Tensor::empty({g.Cout * chunk * P}, {.dtype = dtype_of<T>()}) : Tensor();
   std::vector<double> bias_acc(gb ? static_cast<std::size_t>(g.Cout) : 0, 0.0);
   for (std::int64_t b0 = 0; b0 < g.B; b0 += chunk) {
@@ -204,17 +213,18 @@ void backward_typed(const Conv2dGeometry& g, const T* gy, const T* x, const T* w
           bias_acc[static_cast<std::size_t>(co)] += lane_sum(N, [&](std::int64_t q) { return gyc[co * N + q]; });
       });
     }
-    T* col = (gx || gw) ? col_buf.data<T>() : nullptr;
     if (gw) {  // gW_g (Cg, Kg) += gy_g (Cg, N) · col_gᵀ
-      im2col(g, x, b0, n, col);
+      const T* col = direct ? x + b0 * K * P : col_buf.data<T>();
+      if (!direct) im2col(g, x, b0, n, col_buf.data<T>());
       for (std::int64_t gr = 0; gr < g.groups; ++gr)
         gemm_rm<T>(false, true, Cg, Kg, N, gyc + gr * Cg * N, N, col + gr * Kg * N, N, b0 == 0 ? T(0) : T(1),
                    gw + gr * Cg * Kg, Kg);
     }
     if (gx) {  // dcol_g (Kg, N) = W_gᵀ · gy_g, then col2im
+      T* dcol = direct ? gx + b0 * K * P : col_buf.data<T>();
       for (std::int64_t gr = 0; gr < g.groups; ++gr)
-        gemm_rm<T>(true, false, Kg, N, Cg, w + gr * Cg * Kg, Kg, gyc + gr * Cg * N, N, T(0), col + gr * Kg * N, N);
-      col2im(g, col, b0, n, gx);
+        gemm_rm<T>(true, false, Kg, N, Cg, w + gr * Cg * Kg, Kg, gyc + gr * Cg * N, N, T(0), dcol + gr * Kg * N, N);
+      if (!direct) col2im(g, dcol, b0, n, gx);
     }
   }
   if (gb)

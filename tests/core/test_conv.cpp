@@ -128,12 +128,18 @@ TEST_CASE("conv2d on the ViT patch-embedding shape matches the direct loop and a
 
 TEST_CASE("conv2d batch chunking and direct per-image output give the same results and gradients") {
   // 30x30 outputs: chunks of 3 images (3, 3, then 1 written directly); 32x32 outputs: every
-  // image written directly by its GEMM. Each is checked against the direct loop and against
-  // the same convolution applied image by image.
-  for (const Shape& xs : {Shape{7, 4, 32, 32}, Shape{3, 2, 34, 34}}) {
-    INFO("input ", shape_str(xs));
+  // image written directly by its GEMM; a 1x1 kernel on 32x32 uses the image as its own column
+  // matrix. Each is checked against the direct loop and against the same convolution applied
+  // image by image.
+  struct Sizes {
+    Shape x;
+    std::int64_t k;
+  };
+  for (const Sizes& c : {Sizes{{7, 4, 32, 32}, 3}, Sizes{{3, 2, 34, 34}, 3}, Sizes{{3, 5, 32, 32}, 1}}) {
+    const Shape& xs = c.x;
+    INFO("input ", shape_str(xs), ", kernel ", c.k);
     const std::int64_t B = xs[0];
-    Tensor x = randn64(xs, 31), w = randn64({3, xs[1], 3, 3}, 32), b = randn64({3}, 33);
+    Tensor x = randn64(xs, 31), w = randn64({3, xs[1], c.k, c.k}, 32), b = randn64({3}, 33);
     Tensor y = conv2d(x, w, b);
     check_close(y.to_vector<double>(), conv2d_direct(x, w, b, {}), 1e-12);
     Tensor gy = randn64(y.shape(), 34, false);
