@@ -3,9 +3,12 @@
 #pragma once
 #include "core/autograd.h"
 #include "core/factory.h"
+#include "core/ops/conv.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/layout.h"
 #include "core/ops/linalg.h"
+#include "core/ops/norm.h"
+#include "core/ops/pool.h"
 #include "core/ops/reduce.h"
 #include "core/parallel.h"
 #include "core/rng.h"

@@ -1,9 +1,12 @@
 // core/cuda/unported.cpp — the kernels that have no CUDA implementation yet. Each one is a
 // clear error at run time (DESIGN.md: an op without a CUDA kernel never silently copies to the
 // host). Every kernel ported to a .cu file is deleted from this list; the CUDA issue empties it.
+#include "core/kernels/conv.h"
 #include "core/kernels/elementwise.h"
 #include "core/kernels/gemm.h"
 #include "core/kernels/layout.h"
+#include "core/kernels/norm.h"
+#include "core/kernels/pool.h"
 #include "core/kernels/reduce.h"
 
 namespace linattn::cuda {
@@ -30,5 +33,25 @@ void copy_axis_block(const Tensor&, std::int64_t, std::int64_t, Tensor&, std::in
   unported("copy_axis_block");
 }
 void expand(const Tensor&, Tensor&) { unported("expand"); }
+void conv2d_forward(const Conv2dGeometry&, const Tensor&, const Tensor&, const Tensor&, Tensor&) {
+  unported("conv2d_forward");
+}
+void conv2d_backward(const Conv2dGeometry&, const Tensor&, const Tensor&, const Tensor&, Tensor&, Tensor&, Tensor&) {
+  unported("conv2d_backward");
+}
+void max_pool2d_forward(const Pool2dGeometry&, const Tensor&, Tensor&, Tensor&) { unported("max_pool2d_forward"); }
+void max_pool2d_backward(const Pool2dGeometry&, const Tensor&, const Tensor&, Tensor&) {
+  unported("max_pool2d_backward");
+}
+void avg_pool2d_forward(const Pool2dGeometry&, bool, const Tensor&, Tensor&) { unported("avg_pool2d_forward"); }
+void avg_pool2d_backward(const Pool2dGeometry&, bool, const Tensor&, Tensor&) { unported("avg_pool2d_backward"); }
+void batch_norm_forward(const BatchNormGeometry&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                        const Tensor&, bool, double, double, Tensor&, Tensor&, Tensor&) {
+  unported("batch_norm_forward");
+}
+void batch_norm_backward(const BatchNormGeometry&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                         const Tensor&, bool, Tensor&, Tensor&, Tensor&) {
+  unported("batch_norm_backward");
+}
 
 }  // namespace linattn::cuda
