@@ -7,6 +7,7 @@
 #include "core/kernels/layout.h"
 #include "core/kernels/norm.h"
 #include "core/kernels/pool.h"
+#include "core/kernels/optim.h"
 #include "core/kernels/reduce.h"
 
 namespace linattn::cuda {
@@ -53,5 +54,7 @@ void batch_norm_backward(const BatchNormGeometry&, const Tensor&, const Tensor&,
                          const Tensor&, bool, Tensor&, Tensor&, Tensor&) {
   unported("batch_norm_backward");
 }
+void adamw_step(Tensor&, const Tensor&, Tensor&, Tensor&, const AdamWScalars&) { unported("adamw_step"); }
+void sgd_step(Tensor&, const Tensor&, Tensor&, const SgdScalars&) { unported("sgd_step"); }
 
 }  // namespace linattn::cuda
