@@ -18,7 +18,7 @@ namespace linattn::cpu {
 
 namespace {
 
-constexpr std::int64_t kInnerChunk = 256;
+constexpr std::int64_t kInnerChunk = 64;  // columns per task in the accumulating kernels
 
 // The index's (outer, size, inner) view and where each position lands in `target`.
 struct IndexPlan {

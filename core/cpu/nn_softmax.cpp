@@ -4,7 +4,8 @@
 // Two loop shapes: rows (inner == 1: the reduced axis is contiguous; one row per output
 // position, vectorized along the row) and columns (inner > 1, e.g. logits (B, K, H·W): the
 // reduced axis is strided, so blocks of up to kCols adjacent positions are processed together,
-// vectorized across positions). Threads split rows / column blocks; each output element is
+// vectorized across positions; a column's sums add one term per step, so they accumulate in
+// double). Threads split rows / column blocks; each output element is
 // computed by one thread in a fixed order, so results do not depend on the thread count.
 // float32 uses fast_exp (core/cpu/vec_math.h), float64 std::exp.
 #include <algorithm>
@@ -52,30 +53,31 @@ template <class T>
 LINATTN_CPU_CLONES void softmax_cols(const T* x, T* y, std::int64_t t0, std::int64_t t1, std::int64_t n,
                                      std::int64_t inner, bool log) {
   const std::int64_t blocks = (inner + kCols - 1) / kCols;
-  T m[kCols], s[kCols];
+  T m[kCols], f[kCols];
+  double s[kCols];  // a column sums n terms one by one: accumulate in double
   for (std::int64_t t = t0; t < t1; ++t) {
     const std::int64_t o = t / blocks, c0 = (t % blocks) * kCols, w = std::min(kCols, inner - c0);
     const T* xb = x + o * n * inner + c0;
     T* yb = y + o * n * inner + c0;
-    for (std::int64_t j = 0; j < w; ++j) m[j] = -std::numeric_limits<T>::infinity(), s[j] = T(0);
+    for (std::int64_t j = 0; j < w; ++j) m[j] = -std::numeric_limits<T>::infinity(), s[j] = 0.0;
     for (std::int64_t k = 0; k < n; ++k)
       for (std::int64_t j = 0; j < w; ++j) m[j] = xb[k * inner + j] > m[j] ? xb[k * inner + j] : m[j];
     if (log) {
       for (std::int64_t k = 0; k < n; ++k)
-        for (std::int64_t j = 0; j < w; ++j) s[j] += exp_of<T>(xb[k * inner + j] - m[j]);
-      for (std::int64_t j = 0; j < w; ++j) s[j] = std::log(s[j]);
+        for (std::int64_t j = 0; j < w; ++j) s[j] += static_cast<double>(exp_of<T>(xb[k * inner + j] - m[j]));
+      for (std::int64_t j = 0; j < w; ++j) f[j] = static_cast<T>(std::log(s[j]));
       for (std::int64_t k = 0; k < n; ++k)
-        for (std::int64_t j = 0; j < w; ++j) yb[k * inner + j] = (xb[k * inner + j] - m[j]) - s[j];
+        for (std::int64_t j = 0; j < w; ++j) yb[k * inner + j] = (xb[k * inner + j] - m[j]) - f[j];
     } else {
       for (std::int64_t k = 0; k < n; ++k)
         for (std::int64_t j = 0; j < w; ++j) {
           T e = exp_of<T>(xb[k * inner + j] - m[j]);
           yb[k * inner + j] = e;
-          s[j] += e;
+          s[j] += static_cast<double>(e);
         }
-      for (std::int64_t j = 0; j < w; ++j) s[j] = T(1) / s[j];
+      for (std::int64_t j = 0; j < w; ++j) f[j] = static_cast<T>(1.0 / s[j]);
       for (std::int64_t k = 0; k < n; ++k)
-        for (std::int64_t j = 0; j < w; ++j) yb[k * inner + j] *= s[j];
+        for (std::int64_t j = 0; j < w; ++j) yb[k * inner + j] *= f[j];
     }
   }
 }
@@ -103,24 +105,27 @@ template <class T>
 LINATTN_CPU_CLONES void softmax_backward_cols(const T* g, const T* y, T* gx, std::int64_t t0, std::int64_t t1,
                                               std::int64_t n, std::int64_t inner, bool log) {
   const std::int64_t blocks = (inner + kCols - 1) / kCols;
-  T s[kCols];
+  double s[kCols];
+  T f[kCols];
   for (std::int64_t t = t0; t < t1; ++t) {
     const std::int64_t o = t / blocks, c0 = (t % blocks) * kCols, w = std::min(kCols, inner - c0);
     const std::int64_t base = o * n * inner + c0;
     const T* gb = g + base;
     const T* yb = y + base;
     T* ob = gx + base;
-    for (std::int64_t j = 0; j < w; ++j) s[j] = T(0);
+    for (std::int64_t j = 0; j < w; ++j) s[j] = 0.0;
     if (log) {
       for (std::int64_t k = 0; k < n; ++k)
-        for (std::int64_t j = 0; j < w; ++j) s[j] += gb[k * inner + j];
+        for (std::int64_t j = 0; j < w; ++j) s[j] += static_cast<double>(gb[k * inner + j]);
+      for (std::int64_t j = 0; j < w; ++j) f[j] = static_cast<T>(s[j]);
       for (std::int64_t k = 0; k < n; ++k)
-        for (std::int64_t j = 0; j < w; ++j) ob[k * inner + j] = gb[k * inner + j] - exp_of<T>(yb[k * inner + j]) * s[j];
+        for (std::int64_t j = 0; j < w; ++j) ob[k * inner + j] = gb[k * inner + j] - exp_of<T>(yb[k * inner + j]) * f[j];
     } else {
       for (std::int64_t k = 0; k < n; ++k)
-        for (std::int64_t j = 0; j < w; ++j) s[j] += gb[k * inner + j] * yb[k * inner + j];
+        for (std::int64_t j = 0; j < w; ++j) s[j] += static_cast<double>(gb[k * inner + j] * yb[k * inner + j]);
+      for (std::int64_t j = 0; j < w; ++j) f[j] = static_cast<T>(s[j]);
       for (std::int64_t k = 0; k < n; ++k)
-        for (std::int64_t j = 0; j < w; ++j) ob[k * inner + j] = yb[k * inner + j] * (gb[k * inner + j] - s[j]);
+        for (std::int64_t j = 0; j < w; ++j) ob[k * inner + j] = yb[k * inner + j] * (gb[k * inner + j] - f[j]);
     }
   }
 }
@@ -169,18 +174,19 @@ LINATTN_CPU_CLONES void ce_forward_cols(const CrossEntropyShape& s, const T* x, 
                                         T* lse, std::int64_t t0, std::int64_t t1) {
   const std::int64_t K = s.classes, inner = s.inner, blocks = (inner + kCols - 1) / kCols;
   const T eps = static_cast<T>(s.label_smoothing);
-  T m[kCols], sum[kCols], sum_x[kCols];
+  T m[kCols];
+  double sum[kCols], sum_x[kCols];
   for (std::int64_t t = t0; t < t1; ++t) {
     const std::int64_t b = t / blocks, c0 = (t % blocks) * kCols, w = std::min(kCols, inner - c0);
     const T* xb = x + b * K * inner + c0;
     const std::int64_t* tb = target + b * inner + c0;
-    for (std::int64_t j = 0; j < w; ++j) m[j] = -std::numeric_limits<T>::infinity(), sum[j] = T(0), sum_x[j] = T(0);
+    for (std::int64_t j = 0; j < w; ++j) m[j] = -std::numeric_limits<T>::infinity(), sum[j] = 0.0, sum_x[j] = 0.0;
     for (std::int64_t k = 0; k < K; ++k)
       for (std::int64_t j = 0; j < w; ++j) m[j] = xb[k * inner + j] > m[j] ? xb[k * inner + j] : m[j];
     for (std::int64_t k = 0; k < K; ++k)
       for (std::int64_t j = 0; j < w; ++j) {
-        sum[j] += exp_of<T>(xb[k * inner + j] - m[j]);
-        sum_x[j] += xb[k * inner + j];
+        sum[j] += static_cast<double>(exp_of<T>(xb[k * inner + j] - m[j]));
+        sum_x[j] += static_cast<double>(xb[k * inner + j]);
       }
     for (std::int64_t j = 0; j < w; ++j) {
       const std::int64_t p = b * inner + c0 + j;
@@ -189,9 +195,9 @@ LINATTN_CPU_CLONES void ce_forward_cols(const CrossEntropyShape& s, const T* x, 
         lse[p] = T(0);
         continue;
       }
-      const T l = m[j] + std::log(sum[j]);
+      const T l = m[j] + static_cast<T>(std::log(sum[j]));
       T value = l - xb[tb[j] * inner + j];
-      if (eps != T(0)) value = (T(1) - eps) * value + eps * (l - sum_x[j] / static_cast<T>(K));
+      if (eps != T(0)) value = (T(1) - eps) * value + eps * (l - static_cast<T>(sum_x[j] / static_cast<double>(K)));
       loss[p] = value;
       lse[p] = l;
     }

@@ -22,6 +22,7 @@ TEST_CASE("gradcheck: reshape, flatten, unsqueeze, squeeze") {
   CHECK_GRADCHECK([](const std::vector<Tensor>& t) { return flatten(t[0], 1); }, {x});
   CHECK_GRADCHECK([](const std::vector<Tensor>& t) { return unsqueeze(t[0], -1); }, {x});
   CHECK_GRADCHECK([](const std::vector<Tensor>& t) { return squeeze(unsqueeze(t[0], 1), 1); }, {x});
+  CHECK_GRADCHECK([](const std::vector<Tensor>& t) { return t[0].clone(); }, {x});
   // a view feeding an op that reads it twice
   CHECK_GRADCHECK([](const std::vector<Tensor>& t) { Tensor r = reshape(t[0], {6, 2}); return mul(r, r); }, {x});
 }
