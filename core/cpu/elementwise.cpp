@@ -69,23 +69,11 @@ void unary_loop(const Tensor& x, Tensor& out, F f) {
 constexpr double kInvSqrt2 = 0.70710678118654752440;
 constexpr double kInvSqrt2Pi = 0.39894228040143267794;
 
-// exp and erf: the vectorizable float32 versions of vec_math.h, libm for float64.
-template <class T>
-inline T exp_t(T v) {
-  if constexpr (std::is_same_v<T, float>) return exp_f32(v);
-  else return std::exp(v);
-}
-template <class T>
-inline T erf_t(T v) {
-  if constexpr (std::is_same_v<T, float>) return erf_f32(v);
-  else return std::erf(v);
-}
-
 template <class T>
 void unary_typed(UnaryOp op, const Tensor& x, Tensor& out, T a, T b) {
   switch (op) {
     case UnaryOp::Neg: return unary_loop<T>(x, out, [](T v) { return -v; });
-    case UnaryOp::Exp: return unary_loop<T>(x, out, [](T v) { return exp_t(v); });
+    case UnaryOp::Exp: return unary_loop<T>(x, out, [](T v) { return exp_of(v); });
     case UnaryOp::Log: return unary_loop<T>(x, out, [](T v) { return std::log(v); });
     case UnaryOp::Sqrt: return unary_loop<T>(x, out, [](T v) { return std::sqrt(v); });
     case UnaryOp::Rsqrt: return unary_loop<T>(x, out, [](T v) { return T(1) / std::sqrt(v); });
@@ -95,8 +83,8 @@ void unary_typed(UnaryOp op, const Tensor& x, Tensor& out, T a, T b) {
     case UnaryOp::Reciprocal: return unary_loop<T>(x, out, [](T v) { return T(1) / v; });
     case UnaryOp::Relu: return unary_loop<T>(x, out, [](T v) { return v > 0 ? v : T(0); });
     case UnaryOp::Gelu:
-      return unary_loop<T>(x, out, [](T v) { return static_cast<T>(0.5) * v * (T(1) + erf_t(v * static_cast<T>(kInvSqrt2))); });
-    case UnaryOp::Sigmoid: return unary_loop<T>(x, out, [](T v) { return T(1) / (T(1) + exp_t(-v)); });
+      return unary_loop<T>(x, out, [](T v) { return static_cast<T>(0.5) * v * (T(1) + erf_of(v * static_cast<T>(kInvSqrt2))); });
+    case UnaryOp::Sigmoid: return unary_loop<T>(x, out, [](T v) { return T(1) / (T(1) + exp_of(-v)); });
     case UnaryOp::Tanh: return unary_loop<T>(x, out, [](T v) { return std::tanh(v); });
     case UnaryOp::Sin: return unary_loop<T>(x, out, [](T v) { return std::sin(v); });
     case UnaryOp::Cos: return unary_loop<T>(x, out, [](T v) { return std::cos(v); });
@@ -135,8 +123,8 @@ void unary_backward_typed(UnaryOp op, const Tensor& g, const Tensor& x, const Te
     case UnaryOp::Relu: return grad_loop<T>(g, x, gx, [](T v) { return v > 0 ? T(1) : T(0); });
     case UnaryOp::Gelu:
       return grad_loop<T>(g, x, gx, [](T v) {
-        T cdf = static_cast<T>(0.5) * (T(1) + erf_t(v * static_cast<T>(kInvSqrt2)));
-        T pdf = static_cast<T>(kInvSqrt2Pi) * exp_t(static_cast<T>(-0.5) * v * v);
+        T cdf = static_cast<T>(0.5) * (T(1) + erf_of(v * static_cast<T>(kInvSqrt2)));
+        T pdf = static_cast<T>(kInvSqrt2Pi) * exp_of(static_cast<T>(-0.5) * v * v);
         return cdf + v * pdf;
       });
     case UnaryOp::Sigmoid: return grad_loop<T>(g, y, gx, [](T v) { return v * (T(1) - v); });

@@ -23,7 +23,7 @@ void permute(const Tensor& x, const std::vector<int>& perm, Tensor& out) {
                [&](std::int64_t r0, std::int64_t r1) {
     for (std::int64_t r = r0; r < r1; ++r) {
       std::int64_t off = 0, rem = r;
-      for (std::size_t i = nd - 1; i-- > 0;) {
+      for (std::size_t i = nd > 0 ? nd - 1 : 0; i-- > 0;) {  // axes before the last (none for 0-d)
         off += (rem % oshape[i]) * src_stride[i];
         rem /= oshape[i];
       }

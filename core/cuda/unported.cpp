@@ -4,10 +4,12 @@
 #include "core/kernels/conv.h"
 #include "core/kernels/elementwise.h"
 #include "core/kernels/gemm.h"
+#include "core/kernels/indexing.h"
 #include "core/kernels/layout.h"
 #include "core/kernels/norm.h"
 #include "core/kernels/pool.h"
 #include "core/kernels/optim.h"
+#include "core/kernels/nn.h"
 #include "core/kernels/reduce.h"
 
 namespace linattn::cuda {
@@ -56,5 +58,35 @@ void batch_norm_backward(const BatchNormGeometry&, const Tensor&, const Tensor&,
 }
 void adamw_step(Tensor&, const Tensor&, Tensor&, Tensor&, const AdamWScalars&) { unported("adamw_step"); }
 void sgd_step(Tensor&, const Tensor&, Tensor&, const SgdScalars&) { unported("sgd_step"); }
+
+// nn.h
+void softmax_forward(const Tensor&, std::int64_t, std::int64_t, std::int64_t, bool, Tensor&) { unported("softmax_forward"); }
+void softmax_backward(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, bool, Tensor&) {
+  unported("softmax_backward");
+}
+void cross_entropy_forward(const CrossEntropyShape&, const Tensor&, const Tensor&, Tensor&, Tensor&) {
+  unported("cross_entropy_forward");
+}
+void cross_entropy_backward(const CrossEntropyShape&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double,
+                            Tensor&) {
+  unported("cross_entropy_backward");
+}
+void layer_norm_forward(const Tensor&, const Tensor&, const Tensor&, std::int64_t, std::int64_t, double, Tensor&, Tensor&,
+                        Tensor&) {
+  unported("layer_norm_forward");
+}
+void layer_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, std::int64_t,
+                         std::int64_t, Tensor&, Tensor&, Tensor&) {
+  unported("layer_norm_backward");
+}
+void dropout(const Tensor&, std::uint64_t, std::uint64_t, double, Tensor&) { unported("dropout"); }
+
+// indexing.h
+void index_select(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, Tensor&) {
+  unported("index_select");
+}
+void index_add(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, Tensor&) { unported("index_add"); }
+void gather(const Tensor&, int, const Tensor&, Tensor&) { unported("gather"); }
+void scatter_add(const Tensor&, int, const Tensor&, Tensor&) { unported("scatter_add"); }
 
 }  // namespace linattn::cuda

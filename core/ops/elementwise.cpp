@@ -112,12 +112,24 @@ Tensor minimum(const Tensor& a, const Tensor& b) { return extremum(BinaryOp::Min
 
 Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward(BinaryOp::Pow, a, b);
-  record("pow", out, {a, b}, {a, b, out}, [sa = a.shape(), sb = b.shape()](const Tensor& g, const Saved& s) {
-    // ∂/∂a = b·a^(b−1) = b·out/a ; ∂/∂b = out·log(a)
-    Tensor ga = mul(g, mul(s[1], binary_forward(BinaryOp::Pow, s[0], sub(s[1], 1.0))));
-    Tensor gb = mul(g, mul(s[2], log(s[0])));
-    return Grads{sum_to(ga, sa), sum_to(gb, sb)};
-  });
+  bool ga = a.requires_grad(), gb = b.requires_grad();
+  record("pow", out, {a, b}, {a, b, gb ? out : Tensor()},
+         [ga, gb, sa = a.shape(), sb = b.shape()](const Tensor& g, const Saved& s) {
+           Grads grads(2);
+           // ∂/∂a = b·a^(b−1)
+           if (ga) grads[0] = sum_to(mul(g, mul(s[1], binary_forward(BinaryOp::Pow, s[0], sub(s[1], 1.0)))), sa);
+           // ∂/∂b = out·log(a), taken as 0 where a = 0 and b ≥ 0 (0·log 0; PyTorch does the same)
+           if (gb) {
+             Tensor zero = Tensor::empty({}, {.dtype = g.dtype(), .device = g.device()});
+             zero.fill_(0.0);
+             Tensor at_zero = mul(binary_forward(BinaryOp::Eq, s[0], zero), binary_forward(BinaryOp::Ge, s[1], zero));
+             Tensor d = mul(g, mul(s[2], log(s[0])));
+             Tensor masked = empty_as(d);
+             LINATTN_DISPATCH(d.device(), where, at_zero, zero, d, masked);
+             grads[1] = sum_to(masked, sb);
+           }
+           return grads;
+         });
   return out;
 }
 

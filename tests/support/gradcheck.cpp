@@ -83,6 +83,15 @@ Tensor randn64(const Shape& shape, std::uint64_t seed, bool requires_grad) {
   return randn(shape, {.dtype = DType::F64, .requires_grad = requires_grad}, &gen);
 }
 
+Tensor uniform64(const Shape& shape, double lo, double hi, std::uint64_t seed, bool requires_grad) {
+  Generator gen(seed);
+  return uniform(shape, lo, hi, {.dtype = DType::F64, .requires_grad = requires_grad}, &gen);
+}
+
+Tensor leaf64(const std::vector<double>& values, const Shape& shape, bool requires_grad) {
+  return from_values(values, shape, {.dtype = DType::F64, .requires_grad = requires_grad});
+}
+
 Tensor randn_away_from(const Shape& shape, const std::vector<double>& kinks, double margin, std::uint64_t seed,
                        bool requires_grad) {
   Generator gen(seed);

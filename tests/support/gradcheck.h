@@ -43,6 +43,10 @@ Tensor randn_away_from(const Shape& shape, const std::vector<double>& kinks, dou
 Tensor distinct_values(const Shape& shape, double gap, std::uint64_t seed, bool requires_grad = true);
 // float64 N(0,1) with requires_grad.
 Tensor randn64(const Shape& shape, std::uint64_t seed, bool requires_grad = true);
+// float64 U[lo, hi) with requires_grad (for ops defined on part of the line: log, sqrt, pow...).
+Tensor uniform64(const Shape& shape, double lo, double hi, std::uint64_t seed, bool requires_grad = true);
+// A float64 leaf holding `values` (row-major) with requires_grad: from_values for gradchecks.
+Tensor leaf64(const std::vector<double>& values, const Shape& shape, bool requires_grad = true);
 
 }  // namespace linattn::testing
 
