@@ -107,8 +107,8 @@ TEST_CASE("collate builds (B, 3, H, W) float32 and int64 labels") {
   CHECK(b.labels.to_vector<std::int64_t>() == std::vector<std::int64_t>{3, 7});
   CHECK(!b.soft_targets.defined());
   CHECK(b.images.at({1, 2, 3, 4}) == doctest::Approx(testing::pattern_image(4, 5, 1).at(3, 4, 2) / 255.0));
-  std::vector<Sample> mixed = {{testing::pattern_image(4, 5, 0).view(), 0, nullptr}};
-  Image other = testing::pattern_image(4, 4, 0);
+  Image first = testing::pattern_image(4, 5, 0), other = testing::pattern_image(4, 4, 0);
+  std::vector<Sample> mixed = {{first.view(), 0, nullptr}};
   mixed.push_back({other.view(), 1, nullptr});
   Generator gen(0);
   CHECK_THROWS_WITH_AS(collate(mixed, {0, 1}, 10, {}, gen), doctest::Contains("4x4x3 but the batch's first"), Error);
