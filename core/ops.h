@@ -2,6 +2,7 @@
 // families. Include this in layers, models and tests; kernels include only their own headers.
 #pragma once
 #include "core/autograd.h"
+#include "core/cuda_options.h"
 #include "core/factory.h"
 #include "core/ops/conv.h"
 #include "core/ops/elementwise.h"
