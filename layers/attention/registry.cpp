@@ -1,0 +1,25 @@
+// layers/attention/registry.cpp — make_attention: the one place that maps a registry key
+// (through its typed options) to a layer class.
+#include <variant>
+
+#include "layers/attention/attention.h"
+#include "layers/attention/softmax.h"
+
+namespace linattn {
+
+std::shared_ptr<Attention> make_attention(const AttentionOptions& options, std::int64_t dim, [[maybe_unused]] Grid grid,
+                                          Generator& gen) {
+  LINATTN_CHECK(dim > 0, "make_attention: dim must be positive, got ", dim);
+  return std::visit(
+      [&](const auto& o) -> std::shared_ptr<Attention> {
+        using O = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<O, SoftmaxOptions>) {
+          return std::make_shared<SoftmaxAttention>(dim, o, gen);
+        } else {
+          fail(str_cat("attention type '", attention_type_of(options), "' is not built into this version of linattn"));
+        }
+      },
+      options);
+}
+
+}  // namespace linattn

@@ -1,0 +1,30 @@
+// layers/attention/softmax.h — softmax multi-head self-attention, the baseline (ATTENTION_SPEC §1).
+// Parameters (§13): qkv.weight (3C, C), qkv.bias (3C), proj.weight (C, C), proj.bias (C).
+// Memory: saves A (B·h·N²) for backward — the quadratic term the other five layers remove.
+// Supports cross-attention (queries from one sequence, keys/values from another).
+#pragma once
+#include <memory>
+
+#include "layers/attention/attention.h"
+#include "layers/linear.h"
+
+namespace linattn {
+
+class SoftmaxAttention : public Attention {
+ public:
+  SoftmaxAttention(std::int64_t dim, const SoftmaxOptions& options, Generator& gen);
+  Tensor forward(const Tensor& x) override;  // (B, N, C) -> (B, N, C)
+  bool supports_cross() const override { return true; }
+  Tensor forward_cross(const Tensor& queries, const Tensor& memory) override;  // (B,L,C), (B,S,C) -> (B,L,C)
+  std::string type() const override { return "softmax"; }
+
+  std::int64_t dim, heads;
+  SoftmaxOptions options;
+  std::shared_ptr<Linear> qkv, proj;
+
+ private:
+  // softmax(q·kᵀ/√d)·v per head, then merged: q (B,h,L,d), k/v (B,h,S,d) -> (B, L, C)
+  Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v);
+};
+
+}  // namespace linattn
