@@ -109,6 +109,11 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
   }
 }
 
+void Module::apply(const std::function<void(Module&)>& fn) {
+  fn(*this);
+  for (auto& [n, child] : children_) child->apply(fn);
+}
+
 void Module::train(bool on) {
   training_ = on;
   for (auto& [n, child] : children_) child->train(on);

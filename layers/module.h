@@ -7,6 +7,7 @@
 // Children are registered as shared_ptr and named; lists of blocks use "0", "1", ...
 // Each layer defines its own forward(...) (signatures differ); Module has none.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,6 +40,9 @@ class Module {
   // mismatched keys.
   void load_state_dict(const NamedTensors& state, bool strict = true);
 
+  // Calls fn on this module and every descendant, parents first (like nn.Module.apply).
+  void apply(const std::function<void(Module&)>& fn);
+
   // ---- mode and placement ----
   virtual void train(bool on = true);
   void eval() { train(false); }
@@ -65,6 +69,19 @@ class Module {
   NamedTensors params_, buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
+};
+
+// An ordered list of children named "0", "1", ... (nn.ModuleList), e.g. a model's blocks.
+class ModuleList : public Module {
+ public:
+  template <class M>
+  std::shared_ptr<M> push_back(std::shared_ptr<M> child) {
+    return register_module(std::to_string(size_++), std::move(child));
+  }
+  std::size_t size() const { return size_; }
+
+ private:
+  std::size_t size_ = 0;
 };
 
 }  // namespace linattn

@@ -1,0 +1,58 @@
+// models/vit.h — the reference Vision Transformer of ATTENTION_SPEC §8 with any attention from
+// the registry: patch embedding (Conv p×p, stride p) → + learned position embedding → depth ×
+// pre-norm blocks [x + Attn(LN₁ x); x + MLP(LN₂ x)] → final LN → mean pooling (or the cls
+// token) → Linear head. Parameter names follow §13 (patch_embed.*, pos_embed, cls_token,
+// blocks.i.{norm1,attn,norm2,mlp}.*, norm.*, head.*).
+// Init (§8.1): every Linear (including those inside the attention) gets trunc_normal(.02) and
+// bias 0; LayerNorm 1/0; the patch conv keeps PyTorch's default; raw attention parameters
+// (Linformer in_proj/E/F/biases, SwiftFormer w_g) keep their layer's own init.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "layers/attention/attention.h"
+#include "layers/layer_norm.h"
+#include "layers/linear.h"
+#include "layers/mlp.h"
+#include "layers/patch_embed.h"
+
+namespace linattn {
+
+struct ViTOptions {
+  std::int64_t image_size = 32, in_channels = 3, patch = 4;
+  std::int64_t dim = 192, depth = 6, heads = 3;
+  double mlp_ratio = 2.0;
+  std::string pool = "mean";  // mean | cls
+  std::int64_t num_classes = 10;
+  AttentionOptions attention = SoftmaxOptions{};  // its heads are overridden by `heads`
+};
+
+class ViTBlock : public Module {
+ public:
+  ViTBlock(std::int64_t dim, std::int64_t hidden, const AttentionOptions& attention, Grid grid, Generator& gen);
+  Tensor forward(const Tensor& x);  // (B, N, D) -> (B, N, D)
+
+  std::shared_ptr<LayerNorm> norm1, norm2;
+  std::shared_ptr<Attention> attn;
+  std::shared_ptr<MLP> mlp;
+};
+
+class ViT : public Module {
+ public:
+  ViT(const ViTOptions& options, Generator& gen);
+  Tensor forward(const Tensor& images);  // (B, 3, H, W) -> logits (B, classes)
+
+  ViTOptions options;
+  Grid grid;
+  std::shared_ptr<PatchEmbed> patch_embed;
+  Tensor pos_embed, cls_token;  // cls_token only with pool = cls
+  std::vector<std::shared_ptr<ViTBlock>> blocks;
+  std::shared_ptr<LayerNorm> norm;
+  std::shared_ptr<Linear> head;
+};
+
+// The attention options a ViT block uses: `heads` set from the model, and for pool = cls the
+// Linformer sequence length that includes the cls token. cos2d with a cls token is an error.
+AttentionOptions vit_attention_options(const ViTOptions& options, Grid grid);
+
+}  // namespace linattn
