@@ -70,18 +70,16 @@ int main(int argc, char** argv) {
     rows.push_back({"gelu", s, "GB/s", 2 * bytes / t / 1e9, 0});
     t = median_seconds([&] { Tensor z = gelu(xg); z.backward(g); });
     rows.push_back({"gelu fwd+bwd", s, "GB/s", 5 * bytes / t / 1e9, 0});
-#ifdef LINATTN_BENCH_HAS_NN
     t = median_seconds([&] { Tensor z = softmax(x, -1); });
     rows.push_back({"softmax (last axis)", s, "GB/s", 2 * bytes / t / 1e9, 0});
     t = median_seconds([&] { Tensor z = softmax(xg, -1); z.backward(g); });
     rows.push_back({"softmax fwd+bwd", s, "GB/s", 5 * bytes / t / 1e9, 0});
     Tensor w = ones({shape[1]}), b = zeros({shape[1]});
-    t = median_seconds([&] { Tensor z = layer_norm(x, w, b, 1e-5); });
+    t = median_seconds([&] { Tensor z = layer_norm(x, {shape[1]}, w, b, 1e-5); });
     rows.push_back({"layer_norm", s, "GB/s", 2 * bytes / t / 1e9, 0});
     Tensor wg = w.detach().requires_grad_(), bg = b.detach().requires_grad_();
-    t = median_seconds([&] { Tensor z = layer_norm(xg, wg, bg, 1e-5); z.backward(g); });
+    t = median_seconds([&] { Tensor z = layer_norm(xg, {shape[1]}, wg, bg, 1e-5); z.backward(g); });
     rows.push_back({"layer_norm fwd+bwd", s, "GB/s", 5 * bytes / t / 1e9, 0});
-#endif
   }
 
   std::ostringstream md;
