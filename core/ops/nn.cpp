@@ -5,9 +5,9 @@
 #include <string>
 
 #include "core/autograd.h"
+#include "core/kernels/elementwise.h"
 #include "core/kernels/nn.h"
 #include "core/kernels/reduce.h"
-#include "core/kernels/elementwise.h"
 
 namespace linattn {
 
