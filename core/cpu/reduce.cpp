@@ -14,7 +14,7 @@ template <class T, class Acc, class Init, class Step, class Done>
 void reduce_loop(const T* x, T* out, std::int64_t outer, std::int64_t size, std::int64_t inner, Init init,
                  Step step, Done done) {
   if (inner == 1) {  // reducing the last axis: one contiguous row per output
-    parallel_for(outer, std::max<std::int64_t>(1, 4096 / std::max<std::int64_t>(size, 1)),
+    parallel_for(outer, std::max<std::int64_t>(1, kElementwiseGrain / std::max<std::int64_t>(size, 1)),
                  [&](std::int64_t o0, std::int64_t o1) {
       for (std::int64_t o = o0; o < o1; ++o) {
         const T* row = x + o * size;
@@ -26,7 +26,7 @@ void reduce_loop(const T* x, T* out, std::int64_t outer, std::int64_t size, std:
     return;
   }
   // Middle axis: accumulate whole inner rows at a time (vectorizes over inner).
-  parallel_for(outer * inner, std::max<std::int64_t>(1, 4096 / std::max<std::int64_t>(size, 1)),
+  parallel_for(outer * inner, std::max<std::int64_t>(1, kElementwiseGrain / std::max<std::int64_t>(size, 1)),
                [&](std::int64_t b, std::int64_t e) {
     std::vector<Acc> acc;
     std::int64_t j = b;

@@ -4,6 +4,7 @@
 #include "core/kernels/elementwise.h"
 #include "core/kernels/gemm.h"
 #include "core/kernels/layout.h"
+#include "core/kernels/optim.h"
 #include "core/kernels/reduce.h"
 
 namespace linattn::cuda {
@@ -30,5 +31,7 @@ void copy_axis_block(const Tensor&, std::int64_t, std::int64_t, Tensor&, std::in
   unported("copy_axis_block");
 }
 void expand(const Tensor&, Tensor&) { unported("expand"); }
+void adamw_step(Tensor&, const Tensor&, Tensor&, Tensor&, const AdamWScalars&) { unported("adamw_step"); }
+void sgd_step(Tensor&, const Tensor&, Tensor&, const SgdScalars&) { unported("sgd_step"); }
 
 }  // namespace linattn::cuda
