@@ -12,7 +12,10 @@ std::shared_ptr<const Dataset> load_split(const ExperimentConfig& config, const 
   LINATTN_CHECK(data.dataset == DatasetName::Cifar10, "data.dataset: the image-classification trainer reads cifar10, got '",
                 to_string(data.dataset), "'");
   Cifar10Options options;
-  options.root = resolve_data_root(cli_data_root.empty() ? data.root : cli_data_root, "cifar10");
+  // An explicit root (--data-root, data.root) may also be the dataset folder itself or hold the
+  // official cifar-10-batches-bin/: find_cifar10 looks there; only the defaults need cifar10/.
+  const std::string explicit_root = cli_data_root.empty() ? data.root : cli_data_root;
+  options.root = resolve_data_root(explicit_root, explicit_root.empty() ? "cifar10" : "");
   options.split = split;
   options.format = parse_cifar_format(to_string(data.format));
   options.subset = split == "train" ? data.train_subset : data.test_subset;
