@@ -66,6 +66,7 @@ int run_train(const Args& args) {
   StopSignalScope signals;  // Ctrl-C / SIGTERM: stop after the current step with a checkpoint
   Trainer trainer(config, options);
   RunResult result = trainer.run();
+  if (!result.logged && !result.message.empty()) std::fprintf(stderr, "linattn train: %s\n", result.message.c_str());
   switch (result.status) {
     case RunStatus::Completed: return kExitOk;
     case RunStatus::Interrupted: return kExitInterrupted;

@@ -256,6 +256,8 @@ RunResult Trainer::Impl::diverged(const std::string& problem, std::int64_t step,
 }
 
 RunResult Trainer::Impl::run() {
+  if (stop_requested())  // Ctrl-C while the data was loading: leave no half-started run behind
+    return {RunStatus::Interrupted, state, "stopped before training started; nothing was written", false};
   begin_run();
   const TrainConfig& tc = config.train;
   const std::int64_t max_steps = tc.max_steps;

@@ -48,6 +48,7 @@ struct RunResult {
   RunStatus status = RunStatus::Completed;
   TrainingState state;  // where the run stands (as in its latest checkpoint, unless Diverged)
   std::string message;  // what happened and what to do next (Interrupted, Diverged)
+  bool logged = true;   // the message already went to the run's log (and console)
 };
 
 // After every optimizer update (tests use it to stop at a chosen step).
@@ -61,7 +62,9 @@ struct StepInfo {
 class Trainer {
  public:
   // Checks the run folder (new: refuses one holding a run unless overwrite; resume: needs a
-  // checkpoint), loads the data, builds model and optimizer. Nothing is written yet.
+  // checkpoint), sets the CPU thread count and seeds the default generator (config.seed; a
+  // resume restores the checkpoint's state instead), loads the data, builds model and
+  // optimizer. Nothing is written yet.
   Trainer(ExperimentConfig config, TrainerOptions options = {}, TrainerParts parts = {});
   ~Trainer();
   Trainer(const Trainer&) = delete;
