@@ -128,6 +128,9 @@ Trainer::Impl::Impl(ExperimentConfig c, TrainerOptions o, TrainerParts parts)
 
   set_num_threads(static_cast<int>(config.threads));
   manual_seed(static_cast<std::uint64_t>(config.seed));
+  model = parts.model ? parts.model : make_model(config.model, init_gen);  // before the (slow) data
+  model->to(device);
+  params = model->parameters();
   train_set = parts.train_set ? parts.train_set : load_split(config, options.data_root, "train");
   test_set = parts.test_set ? parts.test_set : load_split(config, options.data_root, "test");
   for (const auto* set : {train_set.get(), test_set.get()})
@@ -139,9 +142,6 @@ Trainer::Impl::Impl(ExperimentConfig c, TrainerOptions o, TrainerParts parts)
   LINATTN_CHECK(steps_per_epoch >= 1, "the training set is empty");
   LINATTN_CHECK(test_set->size() >= 1, "the test set is empty");
 
-  model = parts.model ? parts.model : make_model(config.model, init_gen);
-  model->to(device);
-  params = model->parameters();
   optimizer = make_optimizer(config.optim, *model);
   std::int64_t total = config.train.epochs * steps_per_epoch;
   if (config.train.max_steps > 0) total = std::min(total, config.train.max_steps);

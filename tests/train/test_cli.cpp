@@ -34,8 +34,9 @@ testing::ProcessResult linattn_run(const std::vector<std::string>& args, const s
 }
 
 // A user error: exit code 2 and a message on stderr that contains `what`.
-void check_user_error(const std::vector<std::string>& args, const std::string& cwd, const std::string& what) {
-  auto r = linattn_run(args, cwd);
+void check_user_error(const std::vector<std::string>& args, const std::string& cwd, const std::string& what,
+                      const char* exe = LINATTN_EXE) {
+  auto r = linattn_run(args, cwd, {}, exe);
   INFO("stderr: " << r.err);
   CHECK(r.exit_code == 2);
   CHECK(r.err.find(what) != std::string::npos);
@@ -109,7 +110,7 @@ TEST_CASE("cli: user errors are one clear message and exit code 2") {
   check_user_error({"train", good, "--frobnicate"}, cwd, "unknown option '--frobnicate'");
   check_user_error({"train", good, "extra"}, cwd, "extra argument 'extra'");
   check_user_error({"train", dir.str("bad.yaml")}, cwd, "bad.yaml:3");
-  check_user_error({"train", good, "--data-root", dir.str("nowhere")}, cwd, "nowhere");
+  check_user_error({"train", good, "--data-root", dir.str("nowhere")}, cwd, "nowhere", LINATTN_TINY_EXE);
   check_user_error({"train", "--resume", dir.str("nowhere")}, cwd, "no config.yaml");
   check_user_error({"train", good, "--resume", cwd, "--overwrite"}, cwd, "cannot be combined");
   check_user_error({"eval"}, cwd, "needs one RUN_DIR_OR_CONFIG");
