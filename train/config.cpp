@@ -15,7 +15,7 @@ namespace linattn {
 namespace config_detail {
 
 template <>
-const std::vector<std::string>& enum_names<Dataset>() {
+const std::vector<std::string>& enum_names<DatasetName>() {
   static const std::vector<std::string> names{"cifar10", "coco"};
   return names;
 }
@@ -104,7 +104,7 @@ std::string join(const std::vector<std::string>& items) {
 
 using config_detail::enum_names;
 
-std::string to_string(Dataset v) { return enum_names<Dataset>()[static_cast<int>(v)]; }
+std::string to_string(DatasetName v) { return enum_names<DatasetName>()[static_cast<int>(v)]; }
 std::string to_string(DataFormat v) { return enum_names<DataFormat>()[static_cast<int>(v)]; }
 std::string to_string(ModelName v) { return enum_names<ModelName>()[static_cast<int>(v)]; }
 std::string to_string(Pool v) { return enum_names<Pool>()[static_cast<int>(v)]; }

@@ -21,7 +21,7 @@
 
 namespace linattn {
 
-enum class Dataset { Cifar10, Coco };            // cifar10 | coco
+enum class DatasetName { Cifar10, Coco };        // cifar10 | coco
 enum class DataFormat { Auto, Folders, Binary };  // auto | folders | binary
 enum class ModelName { Vit, Eamlp };              // vit | eamlp
 enum class Pool { Mean, Cls };                    // mean | cls
@@ -29,7 +29,7 @@ enum class OptimizerName { AdamW, Sgd };          // adamw | sgd
 enum class Schedule { Cosine, Step, Constant };   // cosine | step | constant
 
 // The YAML spelling of each value ("cifar10", "adamw", ...).
-std::string to_string(Dataset v);
+std::string to_string(DatasetName v);
 std::string to_string(DataFormat v);
 std::string to_string(ModelName v);
 std::string to_string(Pool v);
@@ -53,7 +53,7 @@ struct AugmentConfig {
 };
 
 struct DataConfig {
-  Dataset dataset = Dataset::Cifar10;
+  DatasetName dataset = DatasetName::Cifar10;
   std::string root;  // empty: --data-root, $LINATTN_DATA, ./data, ../shared/data
   DataFormat format = DataFormat::Auto;
   std::int64_t batch_size = 128;

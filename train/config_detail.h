@@ -41,7 +41,7 @@ std::string real_text(double v);
 
 template <class E>
 const std::vector<std::string>& enum_names();  // index = the enum's value; defined in config.cpp
-template <> const std::vector<std::string>& enum_names<Dataset>();
+template <> const std::vector<std::string>& enum_names<DatasetName>();
 template <> const std::vector<std::string>& enum_names<DataFormat>();
 template <> const std::vector<std::string>& enum_names<ModelName>();
 template <> const std::vector<std::string>& enum_names<Pool>();

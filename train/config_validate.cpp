@@ -67,7 +67,7 @@ class Checker {
     non_negative("data.workers", d.workers, " (0 loads on the training thread)");
     non_negative("data.train_subset", d.train_subset, " (0 means all)");
     non_negative("data.test_subset", d.test_subset, " (0 means all)");
-    require(!(d.dataset == Dataset::Coco && d.format == DataFormat::Binary), "data.format",
+    require(!(d.dataset == DatasetName::Coco && d.format == DataFormat::Binary), "data.format",
             "binary is the CIFAR-10 batch format; coco reads folders (or auto)");
     const auto& a = d.augment;
     non_negative("data.augment.crop_padding", a.crop_padding, " (0 turns the random crop off)");
@@ -80,7 +80,7 @@ class Checker {
   }
 
   // The image side the model sees, where the dataset fixes it (0: not known here).
-  std::int64_t image_side() const { return c_.data.dataset == Dataset::Cifar10 ? 32 : 0; }
+  std::int64_t image_side() const { return c_.data.dataset == DatasetName::Cifar10 ? 32 : 0; }
 
   void model() const {
     const auto& m = c_.model;
@@ -98,7 +98,7 @@ class Checker {
       require(side % m.patch == 0, "model.patch",
               str_cat("must divide the image side (", side, " for ", to_string(c_.data.dataset), "); got ", m.patch));
     positive("model.num_classes", m.num_classes);
-    if (c_.data.dataset == Dataset::Cifar10)
+    if (c_.data.dataset == DatasetName::Cifar10)
       require(m.num_classes == 10, "model.num_classes", str_cat("CIFAR-10 has 10 classes; got ", m.num_classes));
   }
 

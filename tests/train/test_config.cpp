@@ -82,7 +82,7 @@ train:
   CHECK(c.name == "run_a");
   CHECK(c.seed == 7);
   CHECK(c.device == Device::cuda(1));
-  CHECK(c.data.dataset == Dataset::Coco);
+  CHECK(c.data.dataset == DatasetName::Coco);
   CHECK(c.data.root == "/data/coco");
   CHECK(c.data.format == DataFormat::Folders);
   CHECK(c.data.workers == 0);

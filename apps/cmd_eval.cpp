@@ -1,0 +1,100 @@
+// apps/cmd_eval.cpp — `linattn eval`: test loss, top-1 and top-5 of a trained model, from a run
+// folder (its config.yaml and best checkpoint) or a config and a checkpoint.
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "apps/cli.h"
+#include "core/parallel.h"
+#include "core/rng.h"
+#include "data/loader.h"
+#include "models/factory.h"
+#include "train/checkpoint.h"
+#include "train/config.h"
+#include "train/data_setup.h"
+#include "train/evaluate.h"
+#include "train/run_dir.h"
+
+namespace linattn::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kHelp = R"(usage: linattn eval RUN_DIR_OR_CONFIG [options]
+
+Evaluates a trained model on the test split: mean cross-entropy, top-1 and top-5 accuracy.
+With a run folder, its config.yaml and checkpoints/best (else checkpoints/latest) are used;
+with a config file, the checkpoint is --checkpoint, else that of runs/<name>.
+
+options:
+  --checkpoint PATH  a checkpoint folder, a run folder, or a model .safetensors file
+  --data-root DIR    where the datasets are (else data.root, $LINATTN_DATA, ./data, ../shared/data)
+  --set KEY=VALUE    override a config key, e.g. --set data.test_subset=1000 (repeatable)
+  --json             print the result as one JSON object
+)";
+
+// The checkpoint a run folder offers: best, else latest.
+std::string run_checkpoint(const std::string& run_dir) {
+  RunPaths paths(run_dir);
+  if (fs::is_regular_file(fs::path(paths.best) / kModelFile)) return paths.best;
+  return find_checkpoint(run_dir);
+}
+
+int run_eval(const Args& args) {
+  ParsedArgs p = parse_args("eval", args,
+                            {{"--checkpoint", true}, {"--data-root", true}, {"--set", true, true}, {"--json", false}});
+  if (p.help) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  expect_positional("eval", p, 1, 1, "one RUN_DIR_OR_CONFIG");
+  const std::string target = p.positional[0];
+  LINATTN_CHECK(fs::exists(target), "'", target, "' does not exist (expected a run folder or a config file)");
+  ExperimentConfig config;
+  std::string checkpoint = p.value("--checkpoint");
+  if (fs::is_directory(target)) {
+    RunPaths paths(target);
+    LINATTN_CHECK(fs::is_regular_file(paths.config), "'", target, "' is a folder without config.yaml: not a run folder");
+    config = load_config(paths.config, p.all("--set"));
+    if (checkpoint.empty()) checkpoint = run_checkpoint(target);
+  } else {
+    config = load_config(target, p.all("--set"));
+    if (checkpoint.empty()) {
+      const std::string run_dir = default_run_dir(config);
+      LINATTN_CHECK(fs::is_directory(run_dir), "no --checkpoint given and the config's run folder '", run_dir,
+                    "' does not exist");
+      checkpoint = run_checkpoint(run_dir);
+    }
+  }
+  if (fs::is_directory(checkpoint) && !fs::is_regular_file(fs::path(checkpoint) / kModelFile))
+    checkpoint = find_checkpoint(checkpoint);
+  LINATTN_CHECK(config.device.is_cpu() || cuda_available(), "device: '", config.device.str(),
+                "' is not available here ---> HINT: --set device=cpu");
+
+  set_num_threads(static_cast<int>(config.threads));
+  Generator gen(static_cast<std::uint64_t>(config.seed));
+  auto model = make_model(config.model, gen);
+  load_weights(checkpoint, *model);
+  model->to(config.device);
+  DataLoader loader(load_split(config, p.value("--data-root"), "test"), eval_loader_options(config));
+  EvalResult r = evaluate(*model, loader, config.device);
+
+  if (p.has("--json")) {
+    nlohmann::ordered_json j{{"checkpoint", checkpoint}, {"images", r.count}, {"test_loss", r.loss},
+                             {"test_acc", r.top1}, {"test_top5", r.top5}};
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("%s: %lld test images — loss %.4f, top-1 %.2f%%, top-5 %.2f%%\n", checkpoint.c_str(),
+                static_cast<long long>(r.count), r.loss, 100.0 * r.top1, 100.0 * r.top5);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command eval_command() {
+  return {"eval", "evaluate a trained model on the test split", kHelp, run_eval};
+}
+
+}  // namespace linattn::cli

@@ -1,0 +1,179 @@
+// tests/train/test_cli.cpp — the `linattn` program as a user meets it, run in child processes:
+// every user error is one clear message and exit code 2 (never a crash or a hang); Ctrl-C
+// during training exits 130 with a checkpoint that `--resume` continues; `eval` reads the run.
+// The training cases use linattn_tiny (the same program with a tiny model registered as "vit",
+// tests/train/cli/) on CIFAR-10 binary batches the test writes itself.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "fixtures/process.h"
+#include "fixtures/tiny.h"
+#include "train/checkpoint.h"
+#include "train/metrics.h"
+#include "train/run_dir.h"
+
+using namespace linattn;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kTimeout = 60.0;  // per child; a hang fails the test instead of blocking it
+
+testing::ProcessResult linattn_run(const std::vector<std::string>& args, const std::string& cwd,
+                                   const std::function<bool(pid_t)>& poll = {}, const char* exe = LINATTN_EXE) {
+  std::vector<std::string> argv = {exe};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = testing::run_process(argv, cwd, kTimeout, poll);
+  INFO("stdout: " << r.out);
+  INFO("stderr: " << r.err);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.err.find("terminate called") == std::string::npos);
+  CHECK_FALSE(r.signaled);  // no crash
+  return r;
+}
+
+// A user error: exit code 2 and a message on stderr that contains `what`.
+void check_user_error(const std::vector<std::string>& args, const std::string& cwd, const std::string& what,
+                      const char* exe = LINATTN_EXE) {
+  auto r = linattn_run(args, cwd, {}, exe);
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(what) != std::string::npos);
+  CHECK(r.err.find("error") != std::string::npos);
+}
+
+// CIFAR-10 binary batches: 5 x `per_batch` training records and `test` test records, 32x32,
+// label i % 10, with a class tint so the classes are learnable.
+void write_cifar_binary(const std::string& dir, int per_batch, int test) {
+  fs::create_directories(dir);
+  auto write = [&](const std::string& name, int n, int offset) {
+    std::vector<std::uint8_t> bytes;
+    Generator g(static_cast<std::uint64_t>(offset + 1));
+    for (int i = 0; i < n; ++i) {
+      const int label = (offset + i) % 10;
+      bytes.push_back(static_cast<std::uint8_t>(label));
+      for (int c = 0; c < 3; ++c)
+        for (int p = 0; p < 32 * 32; ++p)
+          bytes.push_back(static_cast<std::uint8_t>(40 + 15 * ((label + 3 * c) % 10) + 40 * g.uniform()));
+    }
+    std::ofstream(dir + "/" + name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  };
+  for (int b = 1; b <= 5; ++b) write("data_batch_" + std::to_string(b) + ".bin", per_batch, b * 1000);
+  write("test_batch.bin", test, 0);
+}
+
+constexpr const char* kTinyConfig = R"(name: cli_tiny
+seed: 3
+threads: 1
+data:
+  format: binary
+  batch_size: 8
+  workers: 1
+  augment:
+    crop_padding: 2
+    flip: true
+model:
+  name: vit
+  dim: 8
+  heads: 1
+  depth: 1
+optim:
+  lr: 0.01
+  warmup_epochs: 0.5
+train:
+  epochs: 1000
+  log_every: 1
+)";
+
+}  // namespace
+
+TEST_CASE("cli: user errors are one clear message and exit code 2") {
+  testing::Scratch dir("cli");
+  const std::string cwd = dir.str();
+  const std::string good = dir.str("good.yaml");
+  std::ofstream(good) << kTinyConfig;
+  std::ofstream(dir.str("bad.yaml")) << "name: x\noptim:\n  lrr: 0.1\n";
+
+  auto none = linattn_run({}, cwd);
+  CHECK(none.exit_code == 2);
+  CHECK(none.err.find("usage: linattn") != std::string::npos);
+
+  check_user_error({"frobnicate"}, cwd, "unknown command 'frobnicate'");
+  check_user_error({"train"}, cwd, "needs one CONFIG");
+  check_user_error({"train", "missing.yaml"}, cwd, "config file 'missing.yaml' does not exist");
+  check_user_error({"train", good, "--set", "optim.nope=1"}, cwd, "optim.nope");
+  check_user_error({"train", good, "--set", "optim.lr=abc"}, cwd, "optim.lr");
+  check_user_error({"train", good, "--set"}, cwd, "option --set needs a value");
+  check_user_error({"train", good, "--data-root"}, cwd, "option --data-root needs a value");
+  check_user_error({"train", good, "--frobnicate"}, cwd, "unknown option '--frobnicate'");
+  check_user_error({"train", good, "extra"}, cwd, "extra argument 'extra'");
+  check_user_error({"train", dir.str("bad.yaml")}, cwd, "bad.yaml:3");
+  check_user_error({"train", good, "--data-root", dir.str("nowhere")}, cwd, "nowhere", LINATTN_TINY_EXE);
+  check_user_error({"train", "--resume", dir.str("nowhere")}, cwd, "no config.yaml");
+  check_user_error({"train", good, "--resume", cwd, "--overwrite"}, cwd, "cannot be combined");
+  check_user_error({"eval"}, cwd, "needs one RUN_DIR_OR_CONFIG");
+  check_user_error({"eval", dir.str("nowhere")}, cwd, "does not exist");
+  check_user_error({"eval", cwd}, cwd, "not a run folder");
+  check_user_error({"help", "frobnicate"}, cwd, "no command 'frobnicate'");
+
+  auto help = linattn_run({"help"}, cwd);
+  CHECK(help.exit_code == 0);
+  for (const char* cmd : {"train", "eval", "help"}) CHECK(help.out.find(cmd) != std::string::npos);
+  auto train_help = linattn_run({"help", "train"}, cwd);
+  CHECK(train_help.exit_code == 0);
+  CHECK(train_help.out.find("--resume") != std::string::npos);
+  CHECK(linattn_run({"train", "--help"}, cwd).out == train_help.out);
+}
+
+TEST_CASE("cli: Ctrl-C stops training with exit 130 and a checkpoint that --resume continues") {
+  testing::Scratch dir("cli");
+  const std::string data = dir.str("data");
+  write_cifar_binary(data + "/cifar-10-batches-bin", 8, 20);  // 40 training images: 5 steps/epoch
+  const std::string config = dir.str("tiny.yaml"), run = dir.str("run");
+  std::ofstream(config) << kTinyConfig;
+  RunPaths paths(run);
+
+  // Send SIGINT once the run has logged its 3rd step.
+  bool sent = false;
+  auto r = linattn_run({"train", config, "--data-root", data, "--run-dir", run}, dir.str(),
+                       [&](pid_t pid) {
+                         if (testing::read_text(paths.log).find("(global 3)") == std::string::npos) return false;
+                         ::kill(pid, SIGINT);
+                         return sent = true;
+                       },
+                       LINATTN_TINY_EXE);
+  REQUIRE(sent);
+  CHECK(r.exit_code == 130);
+  CHECK(r.out.find("Resume with: linattn train --resume " + run) != std::string::npos);
+  TrainingState state = read_training_state(find_checkpoint(run));
+  CHECK(state.step >= 3);
+  CHECK(state.generators.count("default") == 1);
+  CHECK(fs::is_regular_file(paths.config));
+
+  // Resume (the run's own config.yaml) with the epoch count cut to the epoch in progress + 1.
+  const std::int64_t epochs = state.epoch + 1;
+  auto resumed = linattn_run({"train", "--resume", run, "--data-root", data, "--set",
+                              "train.epochs=" + std::to_string(epochs)},
+                             dir.str(), {}, LINATTN_TINY_EXE);
+  CHECK(resumed.exit_code == 0);
+  CHECK(resumed.out.find("resuming") != std::string::npos);
+  auto metrics = read_metrics(paths.metrics);
+  REQUIRE(static_cast<std::int64_t>(metrics.size()) == epochs);
+  CHECK(metrics.back().step == epochs * 5);
+  CHECK(read_training_state(paths.latest).step == epochs * 5);
+
+  // eval reads the run folder (config + best checkpoint) and reports the test metrics.
+  auto ev = linattn_run({"eval", run, "--data-root", data, "--json"}, dir.str(), {}, LINATTN_TINY_EXE);
+  CHECK(ev.exit_code == 0);
+  CHECK(ev.out.find("\"images\":20") != std::string::npos);
+  CHECK(ev.out.find("\"test_acc\":") != std::string::npos);
+  auto ev_latest = linattn_run({"eval", run, "--data-root", data, "--checkpoint", paths.latest}, dir.str(), {},
+                               LINATTN_TINY_EXE);
+  CHECK(ev_latest.exit_code == 0);
+  CHECK(ev_latest.out.find("top-1") != std::string::npos);
+
+  // Training into the same folder again is refused with a hint.
+  check_user_error({"train", config, "--data-root", data, "--run-dir", run}, dir.str(), "already holds a run");
+}

@@ -1,0 +1,98 @@
+// tests/train/test_metrics_report.cpp — metrics.jsonl records round-trip bit for bit; the report
+// is one self-contained HTML page with an SVG chart per curve.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "fixtures/tiny.h"
+#include "train/metrics.h"
+#include "train/report.h"
+
+using namespace linattn;
+
+namespace {
+
+EpochMetrics record(std::int64_t epoch, bool evaluated) {
+  EpochMetrics m;
+  m.epoch = epoch;
+  m.step = epoch * 13;
+  m.train_loss = 2.0 / (1.0 + 0.1 * static_cast<double>(epoch)) + 1e-17;
+  if (evaluated) {
+    m.test_loss = 1.0 / 3.0;
+    m.test_acc = 0.123456789012345678;
+    m.test_top5 = 0.9;
+  }
+  m.lr = 1e-3 * std::cos(static_cast<double>(epoch));
+  m.images_per_s = 812.25;
+  m.epoch_seconds = 64.1;
+  m.peak_memory_bytes = 123456789012ULL;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("metrics: a record round-trips exactly, missing evaluations as null") {
+  for (bool evaluated : {true, false}) {
+    EpochMetrics m = record(3, evaluated);
+    std::string line = to_json_line(m);
+    CHECK(line.find('\n') == std::string::npos);
+    CHECK(line.find("\"epoch\":3") != std::string::npos);
+    EpochMetrics back = metrics_from_json(line);
+    CHECK(back.epoch == 3);
+    CHECK(back.step == 39);
+    CHECK(back.train_loss == m.train_loss);  // bit for bit
+    CHECK(back.lr == m.lr);
+    CHECK(back.peak_memory_bytes == m.peak_memory_bytes);
+    CHECK(back.test_acc.has_value() == evaluated);
+    if (evaluated) CHECK(*back.test_acc == *m.test_acc);
+    else CHECK(line.find("\"test_acc\":null") != std::string::npos);
+  }
+}
+
+TEST_CASE("metrics: append, read back, rewrite; a bad line names file and line") {
+  testing::Scratch dir;
+  const std::string path = dir.str("metrics.jsonl");
+  CHECK(read_metrics(path).empty());
+  append_metrics(path, record(1, true));
+  append_metrics(path, record(2, false));
+  auto all = read_metrics(path);
+  REQUIRE(all.size() == 2);
+  CHECK(all[1].epoch == 2);
+  write_metrics(path, {all[0]});
+  CHECK(read_metrics(path).size() == 1);
+  std::ofstream(path, std::ios::app) << "{not json\n";
+  CHECK_THROWS_WITH_AS(read_metrics(path), doctest::Contains("metrics.jsonl:2"), Error);
+}
+
+TEST_CASE("report: self-contained HTML with inline SVG charts of every curve") {
+  std::vector<EpochMetrics> ms = {record(1, true), record(2, false), record(3, true)};
+  std::string html = render_report({"my <run>", "running", "name: x & y\n"}, ms);
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("http://") == html.find("http://www.w3.org/2000/svg"));  // no external resources
+  std::size_t svgs = 0;
+  for (std::size_t pos = 0; (pos = html.find("<svg", pos)) != std::string::npos; ++pos) ++svgs;
+  CHECK(svgs == 3);
+  CHECK(html.find("Loss") != std::string::npos);
+  CHECK(html.find("Test accuracy") != std::string::npos);
+  CHECK(html.find("Learning rate") != std::string::npos);
+  CHECK(html.find("<polyline") != std::string::npos);
+  CHECK(html.find("my &lt;run&gt;") != std::string::npos);
+  CHECK(html.find("x &amp; y") != std::string::npos);
+  CHECK(html.find("12.35%") != std::string::npos);  // best top-1 in percent
+
+  testing::Scratch dir;
+  write_report(dir.str("report.html"), {"r", "s", ""}, ms);
+  CHECK(testing::read_text(dir.str("report.html")) == render_report({"r", "s", ""}, ms));
+}
+
+TEST_CASE("report: charts without data say so; one point is a dot") {
+  Chart empty{"Empty", "epoch", "y", {{"a", "#000", {}}}};
+  CHECK(svg_line_chart(empty).find("no data yet") != std::string::npos);
+  Chart one{"One", "epoch", "y", {{"a", "#000", {{1.0, 0.5}}}}};
+  std::string svg = svg_line_chart(one);
+  CHECK(svg.find("<circle") != std::string::npos);
+  CHECK(svg.find("<polyline") == std::string::npos);
+  Chart nan{"NaN", "epoch", "y", {{"a", "#000", {{1.0, std::nan("")}, {2.0, 1.0}, {3.0, 2.0}}}}};
+  CHECK(svg_line_chart(nan).find("nan") == std::string::npos);
+}

@@ -1,0 +1,67 @@
+// train/evaluate.cpp — see evaluate.h.
+#include "train/evaluate.h"
+
+#include "core/autograd.h"
+#include "train/loss.h"
+
+namespace linattn {
+
+TopKCounts count_topk(const Tensor& logits, const Tensor& labels) {
+  LINATTN_CHECK(logits.dim() == 2 && labels.dim() == 1 && labels.size(0) == logits.size(0),
+                "count_topk: expected logits (B, K) and labels (B), got ", shape_str(logits.shape()), " and ",
+                shape_str(labels.shape()));
+  const std::int64_t B = logits.size(0), K = logits.size(1);
+  const std::vector<float> z = logits.detach().to(DType::F32).cpu().to_vector<float>();
+  const std::vector<std::int64_t> y = labels.cpu().to_vector<std::int64_t>();
+  TopKCounts counts;
+  for (std::int64_t b = 0; b < B; ++b) {
+    const float* row = z.data() + b * K;
+    const std::int64_t label = y[static_cast<std::size_t>(b)];
+    LINATTN_CHECK(label >= 0 && label < K, "count_topk: label ", label, " outside [0, ", K, ")");
+    const float target = row[label];
+    std::int64_t rank = 0;  // classes ordered before the label (higher score, or equal and earlier)
+    for (std::int64_t k = 0; k < K; ++k) rank += row[k] > target || (row[k] == target && k < label);
+    counts.top1 += rank == 0;
+    counts.top5 += rank < 5;
+  }
+  return counts;
+}
+
+EvalResult evaluate(ImageClassifier& model, DataLoader& loader, Device device,
+                    const std::function<bool()>& should_stop) {
+  const bool was_training = model.is_training();
+  model.eval();
+  NoGradGuard no_grad;
+  EvalResult result;
+  double loss_sum = 0;
+  std::int64_t top1 = 0, top5 = 0;
+  loader.start_epoch(0);
+  try {
+    while (auto batch = loader.next()) {
+      if (should_stop && should_stop()) {
+        result.complete = false;
+        break;
+      }
+      Tensor logits = model.forward(batch->images.to(device));  // B x K
+      const auto B = batch->size();
+      loss_sum += cross_entropy_labels(logits, batch->labels).item() * static_cast<double>(B);
+      TopKCounts c = count_topk(logits, batch->labels);
+      top1 += c.top1;
+      top5 += c.top5;
+      result.count += B;
+    }
+  } catch (...) {
+    model.train(was_training);
+    throw;
+  }
+  model.train(was_training);
+  if (result.count > 0) {
+    const auto n = static_cast<double>(result.count);
+    result.loss = loss_sum / n;
+    result.top1 = static_cast<double>(top1) / n;
+    result.top5 = static_cast<double>(top5) / n;
+  }
+  return result;
+}
+
+}  // namespace linattn

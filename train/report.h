@@ -1,0 +1,40 @@
+// train/report.h — runs/<name>/report.html: one self-contained page (no scripts, no external
+// files) a person opens in a browser: a summary table, inline SVG line charts of train/test loss,
+// test accuracy (top-1, top-5) and learning rate per epoch, and the resolved config. The trainer
+// regenerates it after every epoch (written to a temporary name and renamed).
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "train/metrics.h"
+
+namespace linattn {
+
+struct ReportInfo {
+  std::string title;        // the run's name
+  std::string status;       // one line, e.g. "epoch 3 of 100 — running"
+  std::string config_yaml;  // shown verbatim (escaped)
+};
+
+// One line of a chart: (x, y) points in x order; non-finite y values are skipped.
+struct ChartSeries {
+  std::string name, color;  // color: any SVG color ("#1f77b4")
+  std::vector<std::pair<double, double>> points;
+};
+
+struct Chart {
+  std::string title, x_label, y_label;
+  std::vector<ChartSeries> series;
+  bool percent = false;  // y values are fractions shown as percentages
+};
+
+// An <svg> element (width x height pixels) with axes, nice ticks, a legend and one polyline per
+// series (a dot per point). A chart with no finite point says "no data yet".
+std::string svg_line_chart(const Chart& chart, int width = 520, int height = 280);
+
+std::string html_escape(const std::string& text);
+std::string render_report(const ReportInfo& info, const std::vector<EpochMetrics>& metrics);
+void write_report(const std::string& path, const ReportInfo& info, const std::vector<EpochMetrics>& metrics);
+
+}  // namespace linattn
