@@ -8,7 +8,7 @@
 #include "core/parallel.h"
 #include "core/rng.h"
 #include "data/loader.h"
-#include "models/factory.h"
+#include "train/model_factory.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/data_setup.h"

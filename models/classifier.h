@@ -1,6 +1,6 @@
 // models/classifier.h — the interface every image-classification model implements (ViT, EAMLP,
 // the tests' tiny models): images in, class logits out. The trainer (train/trainer.h) and the
-// `linattn eval` command only ever see this interface; models/factory.h builds one from a config.
+// `linattn eval` command only ever see this interface; train/model_factory.h builds one from a config.
 //
 // Invariants: forward takes float images (B, 3, H, W) on the model's device and returns logits
 // (B, K), K = the config's num_classes. Training-time behaviour (dropout, ...) follows

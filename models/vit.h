@@ -15,6 +15,7 @@
 #include "layers/linear.h"
 #include "layers/mlp.h"
 #include "layers/patch_embed.h"
+#include "models/classifier.h"
 
 namespace linattn {
 
@@ -37,10 +38,10 @@ class ViTBlock : public Module {
   std::shared_ptr<MLP> mlp;
 };
 
-class ViT : public Module {
+class ViT : public ImageClassifier {
  public:
   ViT(const ViTOptions& options, Generator& gen);
-  Tensor forward(const Tensor& images);  // (B, 3, H, W) -> logits (B, classes)
+  Tensor forward(const Tensor& images) override;  // (B, 3, H, W) -> logits (B, classes)
 
   ViTOptions options;
   Grid grid;

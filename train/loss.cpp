@@ -4,6 +4,7 @@
 #include "core/factory.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/layout.h"
+#include "core/ops/nn.h"
 #include "core/ops/reduce.h"
 
 namespace linattn {
@@ -17,10 +18,7 @@ void check_logits(const Tensor& logits, const char* op) {
 
 }  // namespace
 
-Tensor log_softmax_rows(const Tensor& logits) {
-  Tensor shifted = sub(logits, max(logits.detach(), {-1}, true));  // B x K
-  return sub(shifted, log(sum(exp(shifted), {-1}, true)));         // B x K
-}
+Tensor log_softmax_rows(const Tensor& logits) { return log_softmax(logits, -1); }  // B x K (fused)
 
 Tensor soft_cross_entropy(const Tensor& logits, const Tensor& targets, double label_smoothing) {
   check_logits(logits, "soft_cross_entropy");
@@ -46,11 +44,10 @@ Tensor cross_entropy_labels(const Tensor& logits, const Tensor& labels, double l
     for (std::int64_t y : labels.to_vector<std::int64_t>())
       LINATTN_CHECK(y >= 0 && y < K, "cross_entropy_labels: label ", y, " is outside [0, ", K,
                     ") ---> HINT: model.num_classes must match the dataset's classes");
-  Tensor classes = arange(K, {.dtype = DType::I64, .device = logits.device()});  // K
-  Tensor on_device = labels.to(logits.device());
-  // B x K one-hot: labels (B, 1) == classes (K)
-  Tensor one_hot = eq(unsqueeze(on_device, 1), classes).to(logits.dtype());
-  return soft_cross_entropy(logits, one_hot, label_smoothing);
+  LINATTN_CHECK(label_smoothing >= 0.0 && label_smoothing < 1.0,
+                "cross-entropy: label_smoothing must be in [0, 1), got ", label_smoothing);
+  // The fused log-softmax + NLL (PyTorch's formula, label smoothing included).
+  return cross_entropy(logits, labels.to(logits.device()), CrossEntropyOptions{.label_smoothing = label_smoothing});
 }
 
 Tensor classification_loss(const Tensor& logits, const Tensor& labels, const Tensor& soft_targets,

@@ -16,7 +16,7 @@
 #include "core/parallel.h"
 #include "core/rng.h"
 #include "data/loader.h"
-#include "models/factory.h"
+#include "train/model_factory.h"
 #include "train/data_setup.h"
 #include "train/evaluate.h"
 #include "train/loss.h"

@@ -2,7 +2,7 @@
 // (train/run_dir.h): the epoch loop with the LR schedule, weight-decay groups, gradient clipping,
 // evaluation, metrics, report, atomic checkpoints, exact resume, graceful stop and NaN stop.
 // Used by `linattn train`; the model and datasets can be injected (tests), otherwise they come
-// from the config (models/factory.h, CIFAR-10 via train/data_setup.h).
+// from the config (train/model_factory.h, CIFAR-10 via train/data_setup.h).
 //
 // Invariants:
 //  - Determinism: on the CPU, the same config gives the same losses, and a run stopped anywhere

@@ -1,10 +1,11 @@
-// models/factory.cpp — the model registry behind make_model (see factory.h).
-#include "models/factory.h"
+// train/model_factory.cpp — the model registry behind make_model (see model_factory.h).
+#include "train/model_factory.h"
 
 #include <map>
 #include <mutex>
 
 #include "core/error.h"
+#include "models/vit.h"
 
 namespace linattn {
 
@@ -12,9 +13,16 @@ namespace {
 
 using Registry = std::map<std::string, ModelFactory>;
 
-// The models linattn ships, registered on the registry's first use. A new model adds one line:
-//   registry["vit"] = [](const ModelConfig& c, Generator& g) { return std::make_shared<ViT>(c, g); };
-void register_builtin_models(Registry& /*registry*/) {}
+ViTOptions vit_options(const ModelConfig& c) {
+  return ViTOptions{.patch = c.patch, .dim = c.dim, .depth = c.depth, .heads = c.heads, .mlp_ratio = c.mlp_ratio,
+                    .pool = c.pool == Pool::Cls ? "cls" : "mean", .num_classes = c.num_classes,
+                    .attention = c.attention};
+}
+
+// The models linattn ships, registered on the registry's first use (one line per model).
+void register_builtin_models(Registry& registry) {
+  registry["vit"] = [](const ModelConfig& c, Generator& g) { return std::make_shared<ViT>(vit_options(c), g); };
+}
 
 struct Guarded {
   std::mutex mutex;

@@ -1,6 +1,6 @@
-// models/factory.h — builds the classifier a config names: a registry from model name ("vit",
+// train/model_factory.h — builds the classifier a config names: a registry from model name ("vit",
 // "eamlp", the YAML spelling of ModelConfig::name) to a factory function. Used by the trainer and
-// `linattn eval`; the models register themselves in register_builtin_models() (factory.cpp), and
+// `linattn eval`; the models register themselves in register_builtin_models() (model_factory.cpp), and
 // tests register tiny models of their own with register_model().
 //
 // Invariants: the registry is filled once, on first use, and is safe to read from any thread;
