@@ -67,5 +67,6 @@ std::string general_usage();  // `linattn help`: the commands and their summarie
 Command train_command();
 Command eval_command();
 Command help_command();
+Command layer_command();
 
 }  // namespace linattn::cli
