@@ -68,5 +68,6 @@ Command train_command();
 Command eval_command();
 Command help_command();
 Command layer_command();
+Command bench_command();
 
 }  // namespace linattn::cli

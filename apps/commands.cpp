@@ -10,6 +10,7 @@ const std::vector<Command>& commands() {
       train_command(),
       eval_command(),
       layer_command(),
+      bench_command(),
       help_command(),
   };
   return table;

@@ -1,0 +1,106 @@
+// apps/cmd_bench.cpp — `linattn bench train-step`: the median time of one training step
+// (forward + loss + backward + optimizer step) of a config's model on synthetic inputs, with no
+// data loading, so the number is the framework's own. bench/run_train_step.py runs it next to
+// PyTorch's step (bench/torch_vit_step.py) for every attention type.
+#include <cstdio>
+
+#include "../bench/timing.h"
+#include "apps/cli.h"
+#include "core/allocator.h"
+#include "core/cuda_options.h"
+#include "core/ops.h"
+#include "train/config.h"
+#include "train/loss.h"
+#include "train/model_factory.h"
+#include "train/param_groups.h"
+
+namespace linattn::cli {
+
+namespace {
+
+constexpr const char* kHelp = R"(usage: linattn bench train-step --config CONFIG [options]
+
+Times one training step — forward, cross-entropy, backward, optimizer step — of the config's
+model on a synthetic batch (random 32x32 images and labels; no data loading), and prints the
+median over --steps steps after one warm-up step.
+
+options:
+  --config CONFIG   the experiment config (model, optimizer, device, threads)
+  --set KEY=VALUE   override a config key, e.g. --set model.attention.type=cos2d (repeatable)
+  --steps N         timed steps (default 5)
+  --batch B         batch size (default: the config's data.batch_size)
+  --json            print one JSON object
+)";
+
+std::int64_t positive(const std::string& flag, const std::string& text) {
+  try {
+    std::size_t used = 0;
+    std::int64_t v = std::stoll(text, &used);
+    if (used == text.size() && v > 0) return v;
+  } catch (const std::exception&) {
+  }
+  throw UsageError(str_cat("bench: ", flag, " expects a positive integer, got '", text, "'"));
+}
+
+int run_bench(const Args& args) {
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  if (args.empty() || args[0] != "train-step")
+    throw UsageError(str_cat("bench: expected the benchmark name train-step, got '", args.empty() ? "" : args[0], "'"));
+  ParsedArgs p = parse_args("bench", Args(args.begin() + 1, args.end()),
+                            {{"--config", true}, {"--set", true, true}, {"--steps", true}, {"--batch", true}, {"--json", false}});
+  if (p.help) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  expect_positional("bench", p, 0, 0, "no");
+  if (!p.has("--config")) throw UsageError("bench train-step: --config is required");
+  ExperimentConfig config = load_config(p.value("--config"), p.all("--set"));
+  const std::int64_t steps = positive("--steps", p.value("--steps", "5"));
+  const std::int64_t batch = positive("--batch", p.value("--batch", std::to_string(config.data.batch_size)));
+  if (config.device.is_cpu()) set_num_threads(config.threads);
+  set_allow_tf32(config.train.tf32);
+
+  Generator gen(config.seed);
+  auto model = make_model(config.model, gen);
+  model->to(config.device);
+  model->train();
+  auto optimizer = make_optimizer(config.optim, *model);
+  Tensor images = randn({batch, 3, 32, 32}, {.device = config.device}, &gen);
+  Tensor labels = Tensor::empty({batch}, {.dtype = DType::I64});
+  for (std::int64_t i = 0; i < batch; ++i) labels.data<std::int64_t>()[i] = gen.randint(0, config.model.num_classes);
+  labels = labels.to(config.device);
+  double last_loss = 0;
+  auto step = [&] {
+    optimizer->zero_grad();
+    Tensor loss = classification_loss(model->forward(images), labels, Tensor(), 0.0);
+    loss.backward();
+    optimizer->step();
+    last_loss = loss.item();  // also waits for the device
+  };
+  reset_peak_memory(config.device);
+  const double seconds = bench::median_seconds(step, static_cast<int>(steps), 1);
+  const auto peak = memory_stats(config.device).peak_allocated_bytes;
+  if (p.has("--json")) {
+    std::printf("{\"impl\": \"linattn\", \"attention\": \"%s\", \"batch\": %lld, \"threads\": %d, \"device\": \"%s\", "
+                "\"step_s\": %.6f, \"images_per_s\": %.2f, \"peak_memory_bytes\": %zu, \"loss\": %.6f}\n",
+                config.model.attention_type().c_str(), static_cast<long long>(batch), static_cast<int>(config.threads),
+                config.device.str().c_str(), seconds, static_cast<double>(batch) / seconds, peak, last_loss);
+  } else {
+    std::printf("%s, attention %s, batch %lld on %s: %.3f s per step (median of %lld), %.1f images/s, peak %.1f MB\n",
+                p.value("--config").c_str(), config.model.attention_type().c_str(), static_cast<long long>(batch),
+                config.device.str().c_str(), seconds, static_cast<long long>(steps), static_cast<double>(batch) / seconds,
+                static_cast<double>(peak) / 1e6);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command bench_command() {
+  return {"bench", "time a training step on synthetic inputs (bench train-step)", kHelp, run_bench};
+}
+
+}  // namespace linattn::cli
