@@ -5,6 +5,7 @@
 #include "core/kernels/indexing.h"
 #include "core/kernels/nn.h"
 #include "core/kernels/norm.h"
+#include "core/kernels/normalize.h"
 #include "core/kernels/optim.h"
 #include "core/kernels/pool.h"
 
@@ -71,6 +72,21 @@ void index_select(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std:
 void index_add(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, Tensor&) { unported("index_add"); }
 void gather(const Tensor&, int, const Tensor&, Tensor&) { unported("gather"); }
 void scatter_add(const Tensor&, int, const Tensor&, Tensor&) { unported("scatter_add"); }
+// normalize.h
+void l2_normalize_forward(const Tensor&, std::int64_t, std::int64_t, std::int64_t, double, Tensor&, Tensor&) {
+  unported("l2_normalize_forward");
+}
+void l2_normalize_backward(const Tensor&, const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, double,
+                           Tensor&) {
+  unported("l2_normalize_backward");
+}
+void double_normalize_forward(const DoubleNormalizeShape&, const Tensor&, const Tensor&, Tensor&, Tensor&) {
+  unported("double_normalize_forward");
+}
+void double_normalize_backward(const DoubleNormalizeShape&, const Tensor&, const Tensor&, const Tensor&, Tensor&) {
+  unported("double_normalize_backward");
+}
+
 // (empty: elementwise, reduce, gemm and layout live in core/cuda/<family>.cu)
 
 }  // namespace linattn::cuda

@@ -2,12 +2,15 @@
 // (through its typed options) to a layer class.
 #include <variant>
 
+#include "layers/attention/additive.h"
 #include "layers/attention/attention.h"
+#include "layers/attention/external.h"
+#include "layers/attention/linformer.h"
 #include "layers/attention/softmax.h"
 
 namespace linattn {
 
-std::shared_ptr<Attention> make_attention(const AttentionOptions& options, std::int64_t dim, [[maybe_unused]] Grid grid,
+std::shared_ptr<Attention> make_attention(const AttentionOptions& options, std::int64_t dim, Grid grid,
                                           Generator& gen) {
   LINATTN_CHECK(dim > 0, "make_attention: dim must be positive, got ", dim);
   return std::visit(
@@ -15,6 +18,12 @@ std::shared_ptr<Attention> make_attention(const AttentionOptions& options, std::
         using O = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<O, SoftmaxOptions>) {
           return std::make_shared<SoftmaxAttention>(dim, o, gen);
+        } else if constexpr (std::is_same_v<O, ExternalOptions>) {
+          return std::make_shared<ExternalAttention>(dim, o, gen);
+        } else if constexpr (std::is_same_v<O, LinformerOptions>) {
+          return std::make_shared<LinformerAttention>(dim, o, grid, gen);
+        } else if constexpr (std::is_same_v<O, AdditiveOptions>) {
+          return std::make_shared<EfficientAdditiveAttention>(dim, o, gen);
         } else {
           fail(str_cat("attention type '", attention_type_of(options), "' is not built into this version of linattn"));
         }

@@ -1,0 +1,112 @@
+// layers/attention/linformer.cpp — see linformer.h.
+#include "layers/attention/linformer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/ops.h"
+#include "layers/attention/heads.h"
+#include "layers/init.h"
+
+namespace linattn {
+
+LinformerAttention::LinformerAttention(std::int64_t dim_, const LinformerOptions& o, Grid grid, Generator& gen)
+    : dim(dim_), heads(o.heads), options(o) {
+  LINATTN_CHECK(o.heads > 0 && dim % o.heads == 0, "linformer attention: dim ", dim, " is not divisible by heads ",
+                o.heads);
+  LINATTN_CHECK(o.sharing == "none" || o.sharing == "kv", "linformer attention: sharing must be 'none' or 'kv', got '",
+                o.sharing, "'");
+  LINATTN_CHECK(o.seq_len >= 0 && o.proj_k >= 0, "linformer attention: seq_len and proj_k must be positive (or 0 for "
+                "the default), got seq_len ", o.seq_len, " and proj_k ", o.proj_k);
+  LINATTN_CHECK(o.seq_len > 0 || grid.defined(), "linformer attention: seq_len is not set and there is no token grid "
+                "to take it from. ---> HINT: set seq_len to the largest number of key tokens (H·W of a fixed input size)");
+  LINATTN_CHECK(o.dropout >= 0 && o.dropout < 1, "linformer attention: dropout must be in [0, 1), got ", o.dropout);
+  seq_len = o.seq_len > 0 ? o.seq_len : grid.tokens();
+  proj_k = o.proj_k > 0 ? o.proj_k : std::min<std::int64_t>(128, seq_len / 2);
+  LINATTN_CHECK(proj_k > 0, "linformer attention: the default proj_k = min(128, seq_len / 2) is 0 for seq_len ", seq_len,
+                ". ---> HINT: set proj_k explicitly");
+  options.seq_len = seq_len;
+  options.proj_k = proj_k;
+
+  in_proj_weight = register_parameter("in_proj_weight", empty({3 * dim, dim}));
+  in_proj_bias = register_parameter("in_proj_bias", zeros({3 * dim}));
+  E = register_parameter("E", empty({proj_k, seq_len}));
+  if (o.sharing == "none") F = register_parameter("F", empty({proj_k, seq_len}));
+  bias_e = register_parameter("bias_e", empty({proj_k}));
+  bias_f = register_parameter("bias_f", empty({proj_k}));
+  out_proj = register_module("out_proj", std::make_shared<Linear>(dim, dim, true, gen));
+  init::xavier_uniform_(in_proj_weight, gen);
+  init::xavier_uniform_(E, gen);
+  if (F.defined()) init::xavier_uniform_(F, gen);
+  const double bias_std = 1.0 / std::sqrt(static_cast<double>(proj_k));  // xavier_normal on (1, 1, k)
+  init::normal_(bias_e, 0.0, bias_std, gen);
+  init::normal_(bias_f, 0.0, bias_std, gen);
+  init::zeros_(out_proj->bias);  // the weight keeps nn.Linear's default
+}
+
+void LinformerAttention::check_inputs(const Tensor& queries, const Tensor& memory) const {
+  LINATTN_CHECK(queries.dim() == 3 && memory.dim() == 3 && queries.shape()[2] == dim && memory.shape()[2] == dim &&
+                    queries.shape()[0] == memory.shape()[0],
+                "linformer attention: expected queries (B, L, ", dim, ") and keys/values (B, S, ", dim, "), got ",
+                shape_str(queries.shape()), " and ", shape_str(memory.shape()));
+  LINATTN_CHECK(memory.shape()[1] <= seq_len, "linformer attention: ", memory.shape()[1],
+                " key tokens exceed seq_len = ", seq_len, " (fixed at construction; E and F have seq_len columns). "
+                "---> HINT: build the layer with seq_len ≥ ", memory.shape()[1]);
+}
+
+Tensor LinformerAttention::queries_heads(const Tensor& queries) {
+  // The d^(−1/2) scale is folded into the (C, C) query weight and bias, not applied to q.
+  const double scale = 1.0 / std::sqrt(static_cast<double>(dim / heads));
+  Tensor wq = mul(narrow(in_proj_weight, 0, 0, dim), scale), bq = mul(narrow(in_proj_bias, 0, 0, dim), scale);
+  return split_heads(linear(queries, wq, bq), heads);  // B x h x L x d
+}
+
+Tensor LinformerAttention::project(const Tensor& pm, const Tensor& p, const Tensor& w, const Tensor& b,
+                                   const Tensor& slot_bias) {
+  const std::int64_t k = proj_k;
+  // (P 1) bᵀ + slot_bias ⊗ 1: k x C, shared by the batch
+  Tensor offset = add(mul(sum(p, {1}, true), reshape(b, {1, dim})), reshape(slot_bias, {k, 1}));
+  Tensor t = add(linear(pm, w), offset);  // B x k x C
+  if (!options.emulate_public_layout_bug) return split_heads(t, heads);  // B x h x k x d
+  // §5.4: the public code views the (B, C, k) buffer as (k, B·h, d).
+  const std::int64_t B = t.shape()[0], d = dim / heads;
+  Tensor buf = reshape(transpose(t, 1, 2), {k, B * heads, d});
+  return reshape(transpose(buf, 0, 1), {B, heads, k, d});
+}
+
+std::pair<Tensor, Tensor> LinformerAttention::keys_values(const Tensor& memory) {
+  const std::int64_t S = memory.shape()[1];
+  auto first_columns = [&](const Tensor& p) { return S == seq_len ? p : narrow(p, 1, 0, S); };  // k x S
+  Tensor pe = first_columns(E);
+  Tensor pf = F.defined() ? first_columns(F) : pe;
+  Tensor em = bmm(pe, memory);                      // B x k x C: E·M_b
+  Tensor fm = F.defined() ? bmm(pf, memory) : em;   // B x k x C: F·M_b (E·M_b with sharing = kv)
+  Tensor k = project(em, pe, narrow(in_proj_weight, 0, dim, dim), narrow(in_proj_bias, 0, dim, dim), bias_e);
+  Tensor v = project(fm, pf, narrow(in_proj_weight, 0, 2 * dim, dim), narrow(in_proj_bias, 0, 2 * dim, dim), bias_f);
+  return {k, v};
+}
+
+Tensor LinformerAttention::attention(const Tensor& queries, const Tensor& memory) {
+  check_inputs(queries, memory);
+  auto [k, v] = keys_values(memory);
+  return softmax(bmm(queries_heads(queries), k, false, true), -1);  // B x h x L x proj_k
+}
+
+Tensor LinformerAttention::attend(const Tensor& q, const Tensor& k, const Tensor& v) {
+  Tensor a = dropout(softmax(bmm(q, k, false, true), -1), options.dropout, is_training());  // B x h x L x proj_k
+  return out_proj->forward(merge_heads(bmm(a, v)));                                          // B x L x C
+}
+
+Tensor LinformerAttention::forward(const Tensor& x) {
+  check_inputs(x, x);
+  auto [k, v] = keys_values(x);
+  return attend(queries_heads(x), k, v);
+}
+
+Tensor LinformerAttention::forward_cross(const Tensor& queries, const Tensor& memory) {
+  check_inputs(queries, memory);
+  auto [k, v] = keys_values(memory);
+  return attend(queries_heads(queries), k, v);
+}
+
+}  // namespace linattn
