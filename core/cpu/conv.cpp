@@ -1,5 +1,6 @@
 // core/cpu/conv.cpp — CPU kernels of core/kernels/conv.h: im2col + one OpenBLAS GEMM per group
-// for a chunk of images, col2im for the input gradient.
+// for a chunk of images, col2im for the input gradient; the same im2col / col2im, over the
+// whole batch in unfold's (B, K, P) layout, are the unfold2d / fold2d kernels.
 //
 // A chunk of n images is unrolled into col (K, n·P), K = Cin·kh·kw rows ordered (c, i, j) so
 // that each group's rows are contiguous, columns ordered (image, oh, ow), P = Ho·Wo. Then per
@@ -72,17 +73,24 @@ ColumnRange valid_columns(std::int64_t off, std::int64_t stride, std::int64_t W,
   return {lo, std::max(lo, hi)};
 }
 
-// col (K, n·P) from images [b0, b0 + n) of x.
+// Where im2col writes image b's row `row` (P = Ho·Wo values): col + row·row_stride +
+// b·image_stride. The convolution's chunk layout (K, n·P) is {n·P, P}; unfold's (n, K, P) is
+// {P, K·P}.
+struct ColLayout {
+  std::int64_t row_stride, image_stride;
+};
+
+// col from images [b0, b0 + n) of x, rows ordered (c, i, j).
 template <class T>
-void im2col(const Conv2dGeometry& g, const T* x, std::int64_t b0, std::int64_t n, T* col) {
-  const std::int64_t P = g.Ho * g.Wo, N = n * P, taps = g.kh * g.kw, K = g.Cin * taps;
+void im2col(const Conv2dGeometry& g, const T* x, std::int64_t b0, std::int64_t n, T* col, ColLayout layout) {
+  const std::int64_t P = g.Ho * g.Wo, taps = g.kh * g.kw, K = g.Cin * taps;
   parallel_for(K * n, std::max<std::int64_t>(1, kElementwiseGrain / std::max<std::int64_t>(P, 1)),
                [&](std::int64_t r0, std::int64_t r1) {
     for (std::int64_t r = r0; r < r1; ++r) {
       const std::int64_t row = r / n, b = r % n;
       const std::int64_t c = row / taps, i = (row / g.kw) % g.kh, j = row % g.kw;
       const T* plane = x + ((b0 + b) * g.Cin + c) * g.H * g.W;
-      T* dst = col + row * N + b * P;
+      T* dst = col + row * layout.row_stride + b * layout.image_stride;
       const std::int64_t off = j * g.dw - g.pw;
       const ColumnRange cols = valid_columns(off, g.sw, g.W, g.Wo);
       for (std::int64_t oh = 0; oh < g.Ho; ++oh) {
@@ -105,11 +113,11 @@ void im2col(const Conv2dGeometry& g, const T* x, std::int64_t b0, std::int64_t n
   });
 }
 
-// grad_x images [b0, b0 + n) = col2im(dcol (K, n·P)). One thread per (image, channel) plane,
-// taps and positions visited in a fixed order.
+// grad_x images [b0, b0 + n) = col2im(dcol laid out as `layout`), overwritten. One thread per
+// (image, channel) plane, taps and positions visited in a fixed order.
 template <class T>
-void col2im(const Conv2dGeometry& g, const T* dcol, std::int64_t b0, std::int64_t n, T* gx) {
-  const std::int64_t P = g.Ho * g.Wo, N = n * P, taps = g.kh * g.kw;
+void col2im(const Conv2dGeometry& g, const T* dcol, std::int64_t b0, std::int64_t n, T* gx, ColLayout layout) {
+  const std::int64_t taps = g.kh * g.kw, P = g.Ho * g.Wo;
   parallel_for(n * g.Cin, std::max<std::int64_t>(1, kElementwiseGrain / std::max<std::int64_t>(taps * P, 1)),
                [&](std::int64_t p0, std::int64_t p1) {
     for (std::int64_t pl = p0; pl < p1; ++pl) {
@@ -118,7 +126,7 @@ void col2im(const Conv2dGeometry& g, const T* dcol, std::int64_t b0, std::int64_
       std::fill(plane, plane + g.H * g.W, T(0));
       for (std::int64_t i = 0; i < g.kh; ++i) {
         for (std::int64_t j = 0; j < g.kw; ++j) {
-          const T* src = dcol + (c * taps + i * g.kw + j) * N + b * P;
+          const T* src = dcol + (c * taps + i * g.kw + j) * layout.row_stride + b * layout.image_stride;
           const std::int64_t off = j * g.dw - g.pw;
           const ColumnRange cols = valid_columns(off, g.sw, g.W, g.Wo);
           for (std::int64_t oh = 0; oh < g.Ho; ++oh) {
@@ -151,7 +159,7 @@ void forward_typed(const Conv2dGeometry& g, const T* x, const T* w, const T* bia
   for (std::int64_t b0 = 0; b0 < g.B; b0 += chunk) {
     const std::int64_t n = std::min(chunk, g.B - b0), N = n * P;
     const T* col = direct ? x + b0 * K * P : col_buf.data<T>();
-    if (!direct) im2col(g, x, b0, n, col_buf.data<T>());
+    if (!direct) im2col(g, x, b0, n, col_buf.data<T>(), {N, P});
     if (n == 1) {  // (Cout, P) is the output image's own layout: GEMM into it, bias first
       T* o = out + b0 * g.Cout * P;
       if (bias) {
@@ -215,7 +223,7 @@ void backward_typed(const Conv2dGeometry& g, const T* gy, const T* x, const T* w
     }
     if (gw) {  // gW_g (Cg, Kg) += gy_g (Cg, N) · col_gᵀ
       const T* col = direct ? x + b0 * K * P : col_buf.data<T>();
-      if (!direct) im2col(g, x, b0, n, col_buf.data<T>());
+      if (!direct) im2col(g, x, b0, n, col_buf.data<T>(), {N, P});
       for (std::int64_t gr = 0; gr < g.groups; ++gr)
         gemm_rm<T>(false, true, Cg, Kg, N, gyc + gr * Cg * N, N, col + gr * Kg * N, N, b0 == 0 ? T(0) : T(1),
                    gw + gr * Cg * Kg, Kg);
@@ -224,7 +232,7 @@ void backward_typed(const Conv2dGeometry& g, const T* gy, const T* x, const T* w
       T* dcol = direct ? gx + b0 * K * P : col_buf.data<T>();
       for (std::int64_t gr = 0; gr < g.groups; ++gr)
         gemm_rm<T>(true, false, Kg, N, Cg, w + gr * Cg * Kg, Kg, gyc + gr * Cg * N, N, T(0), dcol + gr * Kg * N, N);
-      if (!direct) col2im(g, dcol, b0, n, gx);
+      if (!direct) col2im(g, dcol, b0, n, gx, {N, P});
     }
   }
   if (gb)
@@ -237,6 +245,20 @@ T* data_or_null(const Tensor& t) {
 }
 
 }  // namespace
+
+void unfold2d(const Conv2dGeometry& g, const Tensor& x, Tensor& cols) {
+  const std::int64_t P = g.Ho * g.Wo, K = g.Cin * g.kh * g.kw;
+  LINATTN_FLOAT_TYPES(x.dtype(), "unfold", [&] {
+    im2col<scalar_t>(g, x.data<scalar_t>(), 0, g.B, cols.data<scalar_t>(), {P, K * P});
+  });
+}
+
+void fold2d(const Conv2dGeometry& g, const Tensor& cols, Tensor& x) {
+  const std::int64_t P = g.Ho * g.Wo, K = g.Cin * g.kh * g.kw;
+  LINATTN_FLOAT_TYPES(cols.dtype(), "fold", [&] {
+    col2im<scalar_t>(g, cols.data<scalar_t>(), 0, g.B, x.data<scalar_t>(), {P, K * P});
+  });
+}
 
 void conv2d_forward(const Conv2dGeometry& g, const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& out) {
   LINATTN_FLOAT_TYPES(x.dtype(), "conv2d", [&] {

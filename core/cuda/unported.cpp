@@ -24,6 +24,8 @@ void conv2d_forward(const Conv2dGeometry&, const Tensor&, const Tensor&, const T
 void conv2d_backward(const Conv2dGeometry&, const Tensor&, const Tensor&, const Tensor&, Tensor&, Tensor&, Tensor&) {
   unported("conv2d_backward");
 }
+void unfold2d(const Conv2dGeometry&, const Tensor&, Tensor&) { unported("unfold2d"); }
+void fold2d(const Conv2dGeometry&, const Tensor&, Tensor&) { unported("fold2d"); }
 void max_pool2d_forward(const Pool2dGeometry&, const Tensor&, Tensor&, Tensor&) { unported("max_pool2d_forward"); }
 void max_pool2d_backward(const Pool2dGeometry&, const Tensor&, const Tensor&, Tensor&) {
   unported("max_pool2d_backward");

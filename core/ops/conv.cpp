@@ -1,5 +1,5 @@
-// core/ops/conv.cpp — conv2d, forward and backward side by side. Shapes are validated here
-// once; the kernels (core/kernels/conv.h) do im2col + GEMM and col2im.
+// core/ops/conv.cpp — conv2d, unfold and fold, forward and backward side by side. Shapes are
+// validated here once; the kernels (core/kernels/conv.h) do im2col + GEMM and col2im.
 #include "core/ops/conv.h"
 
 #include "core/autograd.h"
@@ -9,7 +9,9 @@ namespace linattn {
 
 namespace {
 
-std::string pair_str(const std::array<std::int64_t, 2>& p) { return str_cat("(", p[0], ", ", p[1], ")"); }
+using Pair = std::array<std::int64_t, 2>;  // (height, width)
+
+std::string pair_str(const Pair& p) { return str_cat("(", p[0], ", ", p[1], ")"); }
 
 Conv2dGeometry conv2d_geometry(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p) {
   LINATTN_CHECK(x.dim() == 4, "conv2d: input must be (B, Cin, H, W), got shape ", shape_str(x.shape()));
@@ -55,7 +57,66 @@ Conv2dGeometry conv2d_geometry(const Tensor& x, const Tensor& weight, const Tens
   return g;
 }
 
+// The sliding-window geometry of unfold / fold over a (B, C, H, W) image; `op` names the caller.
+Conv2dGeometry window_geometry(const char* op, std::int64_t B, std::int64_t C, std::int64_t H, std::int64_t W,
+                               Pair kernel, Pair stride, Pair padding, Pair dilation) {
+  LINATTN_CHECK(kernel[0] >= 1 && kernel[1] >= 1, op, ": kernel must be positive, got ", pair_str(kernel));
+  LINATTN_CHECK(stride[0] >= 1 && stride[1] >= 1, op, ": stride must be positive, got ", pair_str(stride));
+  LINATTN_CHECK(dilation[0] >= 1 && dilation[1] >= 1, op, ": dilation must be positive, got ", pair_str(dilation));
+  LINATTN_CHECK(padding[0] >= 0 && padding[1] >= 0, op, ": padding must be non-negative, got ", pair_str(padding));
+  Conv2dGeometry g;
+  g.B = B, g.Cin = C, g.H = H, g.W = W, g.kh = kernel[0], g.kw = kernel[1];
+  g.sh = stride[0], g.sw = stride[1], g.ph = padding[0], g.pw = padding[1], g.dh = dilation[0], g.dw = dilation[1];
+  const std::int64_t ekh = g.dh * (g.kh - 1) + 1, ekw = g.dw * (g.kw - 1) + 1;  // dilated kernel
+  const std::int64_t Hp = H + 2 * g.ph, Wp = W + 2 * g.pw;
+  LINATTN_CHECK(ekh <= Hp && ekw <= Wp, op, ": kernel (", ekh, ", ", ekw, ") (kernel ", pair_str(kernel),
+                ", dilation ", pair_str(dilation), ") is larger than the padded image (", Hp, ", ", Wp, ") (image (",
+                H, ", ", W, "), padding ", pair_str(padding), ")");
+  g.Ho = (Hp - ekh) / g.sh + 1;
+  g.Wo = (Wp - ekw) / g.sw + 1;
+  return g;
+}
+
 }  // namespace
+
+Tensor unfold(const Tensor& x, Pair kernel, Pair stride, Pair padding, Pair dilation) {
+  LINATTN_CHECK(x.dim() == 4, "unfold: input must be (B, C, H, W), got shape ", shape_str(x.shape()));
+  const Conv2dGeometry g =
+      window_geometry("unfold", x.size(0), x.size(1), x.size(2), x.size(3), kernel, stride, padding, dilation);
+  const Options o{.dtype = x.dtype(), .device = x.device()};
+  Tensor cols = Tensor::empty({g.B, g.Cin * g.kh * g.kw, g.Ho * g.Wo}, o);  // B x C·kh·kw x L
+  LINATTN_DISPATCH(x.device(), unfold2d, g, x, cols);
+  record("unfold", cols, {x}, {}, [g, xs = x.shape()](const Tensor& gy, const Saved&) {
+    Tensor gx = Tensor::empty(xs, {.dtype = gy.dtype(), .device = gy.device()});  // B x C x H x W
+    LINATTN_DISPATCH(gy.device(), fold2d, g, gy, gx);
+    return Grads{gx};
+  });
+  return cols;
+}
+
+Tensor fold(const Tensor& cols, Pair output_size, Pair kernel, Pair stride, Pair padding, Pair dilation) {
+  LINATTN_CHECK(cols.dim() == 3, "fold: input must be (B, C·kh·kw, L), got shape ", shape_str(cols.shape()));
+  LINATTN_CHECK(kernel[0] >= 1 && kernel[1] >= 1, "fold: kernel must be positive, got ", pair_str(kernel));
+  const std::int64_t taps = kernel[0] * kernel[1];
+  LINATTN_CHECK(cols.size(1) % taps == 0, "fold: input ", shape_str(cols.shape()), " has ", cols.size(1),
+                " rows, not a multiple of kh·kw = ", taps, " (kernel ", pair_str(kernel), ")");
+  LINATTN_CHECK(output_size[0] >= 1 && output_size[1] >= 1, "fold: output_size must be positive, got ",
+                pair_str(output_size));
+  const Conv2dGeometry g = window_geometry("fold", cols.size(0), cols.size(1) / taps, output_size[0], output_size[1],
+                                           kernel, stride, padding, dilation);
+  LINATTN_CHECK(cols.size(2) == g.Ho * g.Wo, "fold: input ", shape_str(cols.shape()), " has L = ", cols.size(2),
+                " windows, but output_size ", pair_str(output_size), " with kernel ", pair_str(kernel), ", stride ",
+                pair_str(stride), ", padding ", pair_str(padding), ", dilation ", pair_str(dilation), " gives ",
+                g.Ho, "·", g.Wo, " = ", g.Ho * g.Wo);
+  Tensor x = Tensor::empty({g.B, g.Cin, g.H, g.W}, {.dtype = cols.dtype(), .device = cols.device()});  // B x C x H x W
+  LINATTN_DISPATCH(cols.device(), fold2d, g, cols, x);
+  record("fold", x, {cols}, {}, [g, cs = cols.shape()](const Tensor& gy, const Saved&) {
+    Tensor gc = Tensor::empty(cs, {.dtype = gy.dtype(), .device = gy.device()});  // B x C·kh·kw x L
+    LINATTN_DISPATCH(gy.device(), unfold2d, g, gy, gc);
+    return Grads{gc};
+  });
+  return x;
+}
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& params) {
   const Conv2dGeometry g = conv2d_geometry(x, weight, bias, params);
