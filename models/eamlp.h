@@ -16,6 +16,7 @@
 // Init (T2T-ViT): cls_token and every Linear weight trunc_normal(.02), Linear biases 0,
 // LayerNorm 1/0; each token EA's memories then tied by transposition (tie = init, §4.1/§4.3).
 #pragma once
+#include "models/classifier.h"
 #include <memory>
 #include <vector>
 
@@ -101,10 +102,10 @@ class TokensToToken : public Module {
   std::shared_ptr<Linear> project;
 };
 
-class EAMLP : public Module {
+class EAMLP : public ImageClassifier {
  public:
   EAMLP(const EAMLPOptions& options, Generator& gen);
-  Tensor forward(const Tensor& images);  // (B, C, H, W) -> logits (B, classes)
+  Tensor forward(const Tensor& images) override;  // (B, C, H, W) -> logits (B, classes)
 
   EAMLPOptions options;
   Grid grid;  // the stem's output grid (8×8 for 32 px)

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "models/eamlp.h"
 #include "models/vit.h"
 
 namespace linattn {
@@ -19,9 +20,24 @@ ViTOptions vit_options(const ModelConfig& c) {
                     .attention = c.attention};
 }
 
+// EAMLP takes dim, depth, heads, MLP ratio, classes and the attention from the config; its
+// tokens-to-token stem is fixed (models/eamlp.h, docs/eamlp.md) and it always reads out a cls
+// token, so model.patch and model.pool do not apply to it.
+EAMLPOptions eamlp_options(const ModelConfig& c) {
+  EAMLPOptions o;
+  o.embed_dim = c.dim;
+  o.depth = c.depth;
+  o.heads = c.heads;
+  o.mlp_ratio = c.mlp_ratio;
+  o.num_classes = c.num_classes;
+  o.attention = c.attention;
+  return o;
+}
+
 // The models linattn ships, registered on the registry's first use (one line per model).
 void register_builtin_models(Registry& registry) {
   registry["vit"] = [](const ModelConfig& c, Generator& g) { return std::make_shared<ViT>(vit_options(c), g); };
+  registry["eamlp"] = [](const ModelConfig& c, Generator& g) { return std::make_shared<EAMLP>(eamlp_options(c), g); };
 }
 
 struct Guarded {
