@@ -36,8 +36,8 @@ Tensor TokenExternalMemory::forward(const Tensor& x) const {
   LINATTN_CHECK(x.dim() == 3 && x.shape()[2] == dim_in, "token external attention: expected input (B, N, ", dim_in,
                 "), got ", shape_str(x.shape()));
   Tensor q = q_linear->forward(x);                          // B x N x T
-  Tensor a = softmax(linear_0->forward(q), 1);              // B x N x S, each slot a distribution over N
-  a = div(a, add(sum(a, {-1}, true), 1e-9));                // ℓ1 over the slots, per token
+  // softmax over N (each slot a distribution over the tokens), then ℓ1 over the slots per token
+  Tensor a = double_normalize(linear_0->forward(q), Tensor(), 1e-9);  // B x N x S
   a = dropout(a, attn_drop, is_training());
   Tensor y = dropout(proj->forward(linear_1->forward(a)), proj_drop, is_training());  // B x N x T
   return add(q, y);

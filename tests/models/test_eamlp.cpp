@@ -1,8 +1,8 @@
 // tests/models/test_eamlp.cpp — EAMLP (models/eamlp.h): the token EA block against values
-// computed in PyTorch, its tie-at-init, the stem's grids and shapes, the parameter counts of the
+// computed in PyTorch, its tie-at-init, the stem's grids and shapes, the parameter count of the
 // documented configuration, the fixed sinusoidal position encoding, the cls-token readout, the
-// logits of a tiny model with closed-form weights against tests/reference/eamlp_ref.py, and
-// float64 gradchecks of the token EA and a tiny EAMLP.
+// logits of tiny models (external and softmax blocks) with closed-form weights against
+// tests/reference/eamlp_ref.py, and float64 gradchecks of the token EA and a tiny EAMLP.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -138,16 +138,14 @@ TEST_CASE("the EAMLP stem turns 32x32 images into an 8x8 grid of tokens") {
   CHECK_THROWS_WITH_AS(stem.forward(zeros({2, 3, 16, 16})), doctest::Contains("expected images (B, 3, 32, 32)"), Error);
 }
 
-TEST_CASE("EAMLP-7 for CIFAR-10 has T2T-like names and 3,938,816 parameters with softmax blocks") {
-  // With the §4.2 external attention (the default) the count is 5,833,856 (tests below and
-  // tests/reference/eamlp_ref.py); with softmax blocks (the substitute) it is 3,938,816:
-  // stem 245,750 (attention1 30,902, attention2 67,136, project 147,712) + cls 256 +
-  // 7 × (softmax 263,168 + LNs 1,024 + MLP 262,912) + norm 512 + head 2,570.
+TEST_CASE("EAMLP-7 for CIFAR-10 has T2T-like names and 5,833,856 parameters") {
+  // tests/reference/eamlp_ref.py: stem 245,750 (attention1 30,902, attention2 67,136, project
+  // 147,712) + cls 256 + 7 × (external 533,888 + LNs 1,024 + MLP 262,912) + norm 512 + head
+  // 2,570. With softmax blocks instead (attention = SoftmaxOptions{}): 3,938,816.
   Generator gen(3);
-  EAMLPOptions o;
-  o.attention = SoftmaxOptions{};
-  EAMLP model(o, gen);
-  CHECK(model.num_parameters() == 3938816);
+  EAMLP model(EAMLPOptions{}, gen);
+  CHECK(model.num_parameters() == 5833856);
+  CHECK(model.blocks[0]->attn->type() == "external");
   CHECK(model.grid.tokens() == 64);
   auto sd = model.state_dict();
   CHECK(sd[0].first == "cls_token");
@@ -164,6 +162,10 @@ TEST_CASE("EAMLP-7 for CIFAR-10 has T2T-like names and 3,938,816 parameters with
   CHECK(sd[17].first == "tokens_to_token.attention2.norm1.weight");
   CHECK(sd[32].first == "tokens_to_token.project.weight");
   CHECK(sd[34].first == "blocks.0.norm1.weight");
+  CHECK(sd[36].first == "blocks.0.attn.trans_dims.weight");
+  CHECK(sd[36].second.shape() == Shape{1024, 256});
+  CHECK(sd[38].first == "blocks.0.attn.linear_0.weight");
+  CHECK(sd[38].second.shape() == Shape{64, 64});  // S x d', d' = 256 / 4 heads
   CHECK(sd[sd.size() - 2].first == "head.weight");
   for (const auto& [name, p] : model.named_parameters()) CHECK(name != "pos_embed");
   // T2T-ViT init: Linear weights trunc_normal(.02), biases 0.
@@ -206,6 +208,18 @@ TEST_CASE("EAMLP reads the logits out of the cls token") {
   CHECK(model.cls_token.grad().defined());
 }
 
+TEST_CASE("a tiny EAMLP matches the PyTorch reference's logits") {
+  // tests/reference/eamlp_ref.py: tiny (external, {'S': 6}) logits.
+  Generator gen(6);
+  EAMLP model(tiny_options(ExternalOptions{.S = 6}), gen);
+  model.to(DType::F64);
+  model.eval();
+  spot_fill(model);
+  CHECK_VALUES(model.forward(spot_image({2, 3, 8, 8})), 1e-12,
+               {-0.682162977952492, 0.28829296898303, -0.127155410242403, -0.682237093008313, 0.288372554070488,
+                -0.127237848176139});
+}
+
 TEST_CASE("a tiny EAMLP with softmax blocks matches the PyTorch reference's logits") {
   // tests/reference/eamlp_ref.py: tiny (softmax, {}) logits.
   Generator gen(7);
@@ -231,9 +245,9 @@ TEST_CASE("token external attention gradchecks in float64") {
   CHECK_GRADCHECK([&](const std::vector<Tensor>&) { return block.forward(x); }, inputs);
 }
 
-TEST_CASE("a tiny EAMLP with softmax blocks gradchecks end to end in float64") {
+TEST_CASE("a tiny EAMLP gradchecks end to end in float64") {
   Generator gen(11);
-  EAMLPOptions o = tiny_options(SoftmaxOptions{});
+  EAMLPOptions o = tiny_options(ExternalOptions{.S = 3});
   o.in_channels = 1;
   o.token_dim = 3;
   o.token_memory = 4;
