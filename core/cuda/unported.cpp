@@ -3,6 +3,7 @@
 // host). Every kernel ported to a .cu file is deleted from this list; the CUDA issue empties it.
 #include "core/kernels/conv.h"
 #include "core/kernels/indexing.h"
+#include "core/kernels/linear_attention.h"
 #include "core/kernels/nn.h"
 #include "core/kernels/norm.h"
 #include "core/kernels/optim.h"
@@ -69,6 +70,18 @@ void index_select(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std:
 void index_add(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, Tensor&) { unported("index_add"); }
 void gather(const Tensor&, int, const Tensor&, Tensor&) { unported("gather"); }
 void scatter_add(const Tensor&, int, const Tensor&, Tensor&) { unported("scatter_add"); }
+
+// linear_attention.h (the op runs linear_attention_composite on CUDA tensors instead)
+void linear_attention_forward(const LinearAttentionShape&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                              const Tensor&, Tensor&, Tensor&, Tensor&, Tensor&) {
+  unported("linear_attention_forward");
+}
+void linear_attention_backward(const LinearAttentionShape&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                               const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                               Tensor&, Tensor&, Tensor&) {
+  unported("linear_attention_backward");
+}
+
 // (empty: elementwise, reduce, gemm and layout live in core/cuda/<family>.cu)
 
 }  // namespace linattn::cuda
