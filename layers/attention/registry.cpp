@@ -3,11 +3,13 @@
 #include <variant>
 
 #include "layers/attention/attention.h"
+#include "layers/attention/cos2d.h"
+#include "layers/attention/efficient.h"
 #include "layers/attention/softmax.h"
 
 namespace linattn {
 
-std::shared_ptr<Attention> make_attention(const AttentionOptions& options, std::int64_t dim, [[maybe_unused]] Grid grid,
+std::shared_ptr<Attention> make_attention(const AttentionOptions& options, std::int64_t dim, Grid grid,
                                           Generator& gen) {
   LINATTN_CHECK(dim > 0, "make_attention: dim must be positive, got ", dim);
   return std::visit(
@@ -15,6 +17,10 @@ std::shared_ptr<Attention> make_attention(const AttentionOptions& options, std::
         using O = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<O, SoftmaxOptions>) {
           return std::make_shared<SoftmaxAttention>(dim, o, gen);
+        } else if constexpr (std::is_same_v<O, Cos2dOptions>) {
+          return std::make_shared<Cos2dAttention>(dim, o, grid, gen);
+        } else if constexpr (std::is_same_v<O, EfficientOptions>) {
+          return std::make_shared<EfficientAttention>(dim, o, gen);
         } else {
           fail(str_cat("attention type '", attention_type_of(options), "' is not built into this version of linattn"));
         }
