@@ -151,7 +151,7 @@ std::vector<std::pair<std::string, std::string>> attention_option_values(const A
     }
     Values operator()(const EfficientOptions& o) const {
       return Values{}("heads", o.heads)("key_channels", o.key_channels)("value_channels", o.value_channels)(
-          "residual", o.residual);
+          "norm", o.norm)("residual", o.residual);
     }
   };
   return std::visit(Visitor{}, options).out;

@@ -3,6 +3,7 @@
 // host). Every kernel ported to a .cu file is deleted from this list; the CUDA issue empties it.
 #include "core/kernels/conv.h"
 #include "core/kernels/indexing.h"
+#include "core/kernels/linear_attention.h"
 #include "core/kernels/nn.h"
 #include "core/kernels/norm.h"
 #include "core/kernels/normalize.h"
@@ -85,6 +86,16 @@ void double_normalize_forward(const DoubleNormalizeShape&, const Tensor&, const 
 }
 void double_normalize_backward(const DoubleNormalizeShape&, const Tensor&, const Tensor&, const Tensor&, Tensor&) {
   unported("double_normalize_backward");
+
+// linear_attention.h (the op runs linear_attention_composite on CUDA tensors instead)
+void linear_attention_forward(const LinearAttentionShape&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                              const Tensor&, Tensor&, Tensor&, Tensor&, Tensor&) {
+  unported("linear_attention_forward");
+}
+void linear_attention_backward(const LinearAttentionShape&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                               const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                               Tensor&, Tensor&, Tensor&) {
+  unported("linear_attention_backward");
 }
 
 // (empty: elementwise, reduce, gemm and layout live in core/cuda/<family>.cu)

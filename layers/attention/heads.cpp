@@ -27,4 +27,17 @@ std::array<Tensor, 3> split_qkv(const Tensor& qkv, std::int64_t heads) {
   return {reshape(parts[0], {B, heads, N, d}), reshape(parts[1], {B, heads, N, d}), reshape(parts[2], {B, heads, N, d})};
 }
 
+Tensor grid_to_tokens(const Tensor& x) {
+  LINATTN_CHECK(x.dim() == 4, "grid_to_tokens: expected (B, C, H, W), got ", shape_str(x.shape()));
+  const std::int64_t B = x.shape()[0], C = x.shape()[1], N = x.shape()[2] * x.shape()[3];
+  return permute(reshape(x, {B, C, N}), {0, 2, 1});  // B x N x C
+}
+
+Tensor tokens_to_grid(const Tensor& x, std::int64_t H, std::int64_t W) {
+  LINATTN_CHECK(x.dim() == 3 && x.shape()[1] == H * W, "tokens_to_grid: expected (B, ", H * W, ", C) for the ", H, "x",
+                W, " grid, got ", shape_str(x.shape()));
+  const std::int64_t B = x.shape()[0], C = x.shape()[2];
+  return reshape(permute(x, {0, 2, 1}), {B, C, H, W});  // B x C x H x W
+}
+
 }  // namespace linattn

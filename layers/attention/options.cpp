@@ -64,7 +64,11 @@ Bindings<AdditiveOptions> additive_fields() {
   return {INT_FIELD(token_dim), INT_FIELD(num_heads),
           {"alpha_norm", [](auto& o, const std::string& v) { o.alpha_norm = to_choice("alpha_norm", v, {"l2", "softmax"}); }}};
 }
-Bindings<EfficientOptions> efficient_fields() { return {INT_FIELD(heads), INT_FIELD(key_channels), INT_FIELD(value_channels), BOOL_FIELD(residual)}; }
+Bindings<EfficientOptions> efficient_fields() {
+  return {INT_FIELD(heads), INT_FIELD(key_channels), INT_FIELD(value_channels),
+          {"norm", [](auto& o, const std::string& v) { o.norm = to_choice("norm", v, {"softmax", "scaling", "identity"}); }},
+          BOOL_FIELD(residual)};
+}
 
 #undef INT_FIELD
 #undef NUM_FIELD

@@ -49,6 +49,7 @@ struct AdditiveOptions {  // §6
 struct EfficientOptions {  // §7
   std::int64_t heads = 8;
   std::int64_t key_channels = 0, value_channels = 0;  // 0: C
+  std::string norm = "softmax";  // softmax | scaling | identity (ρ_q, ρ_k of §7.2)
   bool residual = false;  // the ViT slot has it off; the 2-D wrapper keeps it
 };
 

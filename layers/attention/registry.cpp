@@ -4,6 +4,8 @@
 
 #include "layers/attention/additive.h"
 #include "layers/attention/attention.h"
+#include "layers/attention/cos2d.h"
+#include "layers/attention/efficient.h"
 #include "layers/attention/external.h"
 #include "layers/attention/linformer.h"
 #include "layers/attention/softmax.h"
@@ -24,8 +26,12 @@ std::shared_ptr<Attention> make_attention(const AttentionOptions& options, std::
           return std::make_shared<LinformerAttention>(dim, o, grid, gen);
         } else if constexpr (std::is_same_v<O, AdditiveOptions>) {
           return std::make_shared<EfficientAdditiveAttention>(dim, o, gen);
+        } else if constexpr (std::is_same_v<O, Cos2dOptions>) {
+          return std::make_shared<Cos2dAttention>(dim, o, grid, gen);
+        } else if constexpr (std::is_same_v<O, EfficientOptions>) {
+          return std::make_shared<EfficientAttention>(dim, o, gen);
         } else {
-          fail(str_cat("attention type '", attention_type_of(options), "' is not built into this version of linattn"));
+          static_assert(sizeof(O) == 0, "make_attention: an AttentionOptions alternative has no layer");
         }
       },
       options);

@@ -56,9 +56,10 @@ void check_against_golden(const GoldenCase& golden, Module& module,
     INFO("parameter " << name);
     REQUIRE(f.contains("grad." + name));
     bool zero = std::find(zero_grads.begin(), zero_grads.end(), name) != zero_grads.end();
-    if (zero) {
-      CHECK(max(abs(p.grad())).item() <= 1e-12);
-      CHECK(max(abs(f.at("grad." + name))).item() <= 1e-12);
+    if (zero) {  // float32 rounding leaves ~1e-7 where the exact gradient is 0 (O(1) activations)
+      const double zero_tol = golden.dtype == DType::F64 ? 1e-12 : 1e-5;
+      CHECK(max(abs(p.grad())).item() <= zero_tol);
+      CHECK(max(abs(f.at("grad." + name))).item() <= zero_tol);
     } else {
       CHECK_MATCHES_GOLDEN("grad." + name, p.grad(), f.at("grad." + name));
     }

@@ -1,0 +1,68 @@
+// layers/attention/efficient.cpp — see efficient.h.
+#include "layers/attention/efficient.h"
+
+#include <cmath>
+
+#include "core/ops.h"
+
+namespace linattn {
+
+Tensor efficient_core(const Tensor& q, const Tensor& k, const Tensor& v, std::int64_t heads, const std::string& norm) {
+  LINATTN_CHECK(q.dim() == 3 && k.dim() == 3 && v.dim() == 3 && q.shape()[2] == k.shape()[2],
+                "efficient attention: expected q (B, L, KC), k (B, S, KC), v (B, S, VC), got ",
+                shape_str(q.shape()), ", ", shape_str(k.shape()), ", ", shape_str(v.shape()));
+  const std::int64_t B = q.shape()[0], L = q.shape()[1], S = k.shape()[1];
+  const std::int64_t dk = q.shape()[2] / heads;
+  LINATTN_CHECK(dk > 0, "efficient attention: ", q.shape()[2], " key channels cannot feed ", heads, " heads");
+  Tensor qh = q, kh = k;
+  if (heads * dk != q.shape()[2]) {  // the public code's quirk: trailing key channels are unused
+    qh = narrow(q, 2, 0, heads * dk);
+    kh = narrow(k, 2, 0, heads * dk);
+  }
+  if (norm == "softmax") {
+    qh = reshape(softmax(reshape(qh, {B, L, heads, dk}), -1), {B, L, heads * dk});  // over each head's channels
+    kh = softmax(kh, 1);                                                          // over the tokens
+  } else if (norm == "scaling") {
+    qh = div(qh, std::sqrt(static_cast<double>(L)));
+    kh = div(kh, std::sqrt(static_cast<double>(S)));
+  } else {
+    LINATTN_CHECK(norm == "identity", "efficient attention: norm must be softmax, scaling or identity, got '", norm, "'");
+  }
+  return linear_attention(qh, kh, v, Tensor(), Tensor(), {.heads = heads, .normalize = false});  // B x L x VC
+}
+
+EfficientAttention::EfficientAttention(std::int64_t dim_, const EfficientOptions& o, Generator& gen)
+    : dim(dim_), heads(o.heads), options(o) {
+  key_channels = o.key_channels > 0 ? o.key_channels : dim;
+  value_channels = o.value_channels > 0 ? o.value_channels : dim;
+  LINATTN_CHECK(o.heads > 0 && value_channels % o.heads == 0, "efficient attention: value_channels ", value_channels,
+                " is not divisible by heads ", o.heads, (o.value_channels > 0 ? "" : " (value_channels = dim)"));
+  LINATTN_CHECK(key_channels >= o.heads, "efficient attention: key_channels ", key_channels, " is fewer than heads ",
+                o.heads);
+  LINATTN_CHECK(o.norm == "softmax" || o.norm == "scaling" || o.norm == "identity",
+                "efficient attention: norm must be softmax, scaling or identity, got '", o.norm, "'");
+  queries = register_module("queries", std::make_shared<Linear>(dim, key_channels, true, gen));
+  keys = register_module("keys", std::make_shared<Linear>(dim, key_channels, true, gen));
+  values = register_module("values", std::make_shared<Linear>(dim, value_channels, true, gen));
+  reprojection = register_module("reprojection", std::make_shared<Linear>(value_channels, dim, true, gen));
+}
+
+Tensor EfficientAttention::forward(const Tensor& x) {
+  LINATTN_CHECK(x.dim() == 3 && x.shape()[2] == dim, "efficient attention: expected input (B, N, ", dim, "), got ",
+                shape_str(x.shape()));
+  Tensor o = efficient_core(queries->forward(x), keys->forward(x), values->forward(x), heads, options.norm);
+  Tensor y = reprojection->forward(o);  // B x N x C
+  return options.residual ? add(y, x) : y;
+}
+
+Tensor EfficientAttention::forward_cross(const Tensor& q_in, const Tensor& memory) {
+  LINATTN_CHECK(q_in.dim() == 3 && memory.dim() == 3 && q_in.shape()[2] == dim && memory.shape()[2] == dim &&
+                    q_in.shape()[0] == memory.shape()[0],
+                "efficient cross-attention: expected queries (B, L, ", dim, ") and memory (B, S, ", dim, "), got ",
+                shape_str(q_in.shape()), " and ", shape_str(memory.shape()));
+  Tensor o = efficient_core(queries->forward(q_in), keys->forward(memory), values->forward(memory), heads, options.norm);
+  Tensor y = reprojection->forward(o);  // B x L x C
+  return options.residual ? add(y, q_in) : y;
+}
+
+}  // namespace linattn

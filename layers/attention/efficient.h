@@ -1,0 +1,40 @@
+// layers/attention/efficient.h — Efficient attention (Shen et al.; cmsflash), ATTENTION_SPEC §7:
+// the ViT-slot layer behind the registry key `efficient`, and its core (shared with the 2-D
+// wrapper EfficientAttention2d).
+//
+// Parameters (§13): queries, keys (C → key_channels), values (C → value_channels), reprojection
+// (value_channels → C), each a Linear with bias. Defaults: key = value channels = C, norm
+// softmax, residual off. Per head i (d_k = key_channels / h, d_v = value_channels / h):
+//   O_i = ρ_q(Q_i) (ρ_k(K_i)ᵀ V_i),  softmax: ρ_q = softmax over the head's d_k channels at each
+//   position, ρ_k = softmax over the tokens; scaling: Y/√N; identity: Y.
+// Heads are concatenated, reprojected, and x is added when `residual`. No 1/√d scale, no mask.
+// As in the public code, key channels past h·⌊key_channels/h⌋ are unused (zero gradient).
+// Cross-attention: Q from the queries (B, L, C), K and V from the memory (B, S, C), L ≠ S.
+// Runs on the fused linear_attention op with den ≡ 1: memory linear in N, ctx B·h·d_k·d_v.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "layers/attention/attention.h"
+#include "layers/linear.h"
+
+namespace linattn {
+
+// The core on projected q (B, L, KC), k (B, S, KC), v (B, S, VC) → (B, L, VC); norm is
+// softmax | scaling | identity.
+Tensor efficient_core(const Tensor& q, const Tensor& k, const Tensor& v, std::int64_t heads, const std::string& norm);
+
+class EfficientAttention : public Attention {
+ public:
+  EfficientAttention(std::int64_t dim, const EfficientOptions& options, Generator& gen);
+  Tensor forward(const Tensor& x) override;  // (B, N, C) -> (B, N, C)
+  bool supports_cross() const override { return true; }
+  Tensor forward_cross(const Tensor& queries, const Tensor& memory) override;  // (B,L,C), (B,S,C) -> (B,L,C)
+  std::string type() const override { return "efficient"; }
+
+  std::int64_t dim, heads, key_channels, value_channels;
+  EfficientOptions options;
+  std::shared_ptr<Linear> queries, keys, values, reprojection;
+};
+
+}  // namespace linattn
