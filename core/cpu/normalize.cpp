@@ -3,14 +3,18 @@
 //
 // l2_normalize has the two loop shapes of the softmax kernels (core/cpu/nn_softmax.cpp): rows
 // (inner == 1, vectorized along the row) and column blocks (inner > 1, vectorized across up to
-// kCols adjacent positions, sums in double). double_normalize runs one task per (b, g): the S
-// slot columns of that group over all N tokens (rows of S contiguous values, stride G·S).
+// kCols adjacent positions, sums in double). double_normalize runs one task per sample (or per
+// block of groups of a sample when there are fewer samples than threads), reading whole token
+// rows in order (sequential memory, no 4 KiB-strided columns):
 //   forward: column max and Σ exp over N in one streaming pass (chunks of kChunk rows: a chunk's
 //            max, then its exps while it is in cache, rescaling the running sum when the max
 //            grows), then one pass writing y = P / (eps + Σ_S P) and den;
-//   backward: one pass for c_s = Σ_N ḡP⊙P, one pass writing grad_x (ḡP is recomputed from
-//            ḡy, y and den rather than stored).
-// Column sums over N accumulate in double. float32 uses fast_exp, float64 std::exp.
+//   backward: one pass for c = Σ_N ḡP⊙P, one pass writing grad_x (ḡP is recomputed from ḡy, y
+//            and den rather than stored; no divisions).
+// Column sums over N: per chunk in T, chunks added in double. float32 uses fast_exp, float64
+// std::exp.
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -115,80 +119,115 @@ LINATTN_CPU_CLONES void l2_backward_cols(const T* g, const T* y, const T* norm, 
 
 // ---- double_normalize ---------------------------------------------------------------------------
 
+// A task is (b, block of gb groups): columns [g0·S, g1·S) of every token row of sample b, read
+// row after row (contiguous when the block is all G groups, the usual case). A column's sums over
+// N are taken in chunks of kChunk rows, each chunk summed in T and added to a double total, in
+// the same order whatever the block: results do not depend on gb or the thread count.
+struct GroupBlocks {
+  std::int64_t gb, per_sample;
+};
+
+GroupBlocks group_blocks(const DoubleNormalizeShape& s) {
+  // Whole rows when the samples alone keep every thread busy; else split the groups.
+  const std::int64_t want = (2 * static_cast<std::int64_t>(omp_get_max_threads()) + s.B - 1) / std::max<std::int64_t>(s.B, 1);
+  const std::int64_t per_sample = std::clamp<std::int64_t>(want, 1, std::max<std::int64_t>(s.G, 1));
+  const std::int64_t gb = (s.G + per_sample - 1) / per_sample;
+  return {gb, (s.G + gb - 1) / gb};
+}
+
 template <class T>
 LINATTN_CPU_CLONES void dn_forward(const DoubleNormalizeShape& s, const T* x, const T* bias, T* y, T* den,
-                                   std::int64_t t0, std::int64_t t1) {
-  const std::int64_t N = s.N, G = s.G, S = s.S, stride = G * S;
+                                   GroupBlocks blk, std::int64_t t0, std::int64_t t1) {
+  const std::int64_t N = s.N, G = s.G, S = s.S, row = G * S;
   const T eps = static_cast<T>(s.eps);
-  std::vector<T> b(static_cast<std::size_t>(S), T(0)), m(b.size()), cm(b.size()), inv(b.size());
-  std::vector<double> z(b.size());
+  const auto cols = static_cast<std::size_t>(blk.gb * S);
+  std::vector<T> b(cols), m(cols), cm(cols), zc(cols), inv(cols);
+  std::vector<double> z(cols);
   for (std::int64_t t = t0; t < t1; ++t) {
-    const std::int64_t bi = t / G, g = t % G;
-    if (bias != nullptr) std::copy_n(bias + (s.bias_per_group ? g * S : 0), S, b.begin());
-    const T* xb = x + bi * N * stride + g * S;
-    T* yb = y + bi * N * stride + g * S;
-    T* db = den + bi * N * G + g;
+    const std::int64_t bi = t / blk.per_sample, g0 = (t % blk.per_sample) * blk.gb, g1 = std::min(G, g0 + blk.gb);
+    const std::int64_t w = (g1 - g0) * S;
+    const T* xb = x + bi * N * row + g0 * S;
+    T* yb = y + bi * N * row + g0 * S;
+    for (std::int64_t j = 0; j < w; ++j)
+      b[j] = bias == nullptr ? T(0) : bias[s.bias_per_group ? g0 * S + j : j % S];
     std::fill(m.begin(), m.end(), -std::numeric_limits<T>::infinity());
     std::fill(z.begin(), z.end(), 0.0);
-    for (std::int64_t n0 = 0; n0 < N; n0 += kChunk) {  // streaming column max and Σ exp over N
+    for (std::int64_t n0 = 0; n0 < N; n0 += kChunk) {  // column max and Σ exp over N, streaming
       const std::int64_t n1 = std::min(N, n0 + kChunk);
       std::fill(cm.begin(), cm.end(), -std::numeric_limits<T>::infinity());
       for (std::int64_t n = n0; n < n1; ++n) {
-        const T* xr = xb + n * stride;
-        for (std::int64_t j = 0; j < S; ++j) {
+        const T* xr = xb + n * row;
+        for (std::int64_t j = 0; j < w; ++j) {
           const T v = xr[j] + b[j];
           cm[j] = v > cm[j] ? v : cm[j];
         }
       }
-      for (std::int64_t j = 0; j < S; ++j) {
+      for (std::int64_t j = 0; j < w; ++j) {
         if (cm[j] > m[j]) {  // the max grew: rescale the sum taken so far
           z[j] *= static_cast<double>(exp_of<T>(m[j] - cm[j]));
           m[j] = cm[j];
         }
+        zc[j] = T(0);
       }
-      for (std::int64_t n = n0; n < n1; ++n) {
-        const T* xr = xb + n * stride;
-        for (std::int64_t j = 0; j < S; ++j) z[j] += static_cast<double>(exp_of<T>((xr[j] + b[j]) - m[j]));
+      for (std::int64_t n = n0; n < n1; ++n) {  // the chunk again, now from cache
+        const T* xr = xb + n * row;
+        for (std::int64_t j = 0; j < w; ++j) zc[j] += exp_of<T>((xr[j] + b[j]) - m[j]);
       }
+      for (std::int64_t j = 0; j < w; ++j) z[j] += static_cast<double>(zc[j]);
     }
-    for (std::int64_t j = 0; j < S; ++j) inv[j] = static_cast<T>(1.0 / z[j]);
-    for (std::int64_t n = 0; n < N; ++n) {
-      const T* xr = xb + n * stride;
-      T* yr = yb + n * stride;
-      for (std::int64_t j = 0; j < S; ++j) yr[j] = exp_of<T>((xr[j] + b[j]) - m[j]) * inv[j];
-      const T d = eps + lane_sum<T>(S, [&](std::int64_t j) { return yr[j]; });
-      db[n * G] = d;
-      for (std::int64_t j = 0; j < S; ++j) yr[j] = yr[j] / d;
+    for (std::int64_t j = 0; j < w; ++j) inv[j] = static_cast<T>(1.0 / z[j]);
+    for (std::int64_t n = 0; n < N; ++n) {  // P, then ℓ1 over each group's S slots
+      const T* xr = xb + n * row;
+      T* yr = yb + n * row;
+      for (std::int64_t j = 0; j < w; ++j) yr[j] = exp_of<T>((xr[j] + b[j]) - m[j]) * inv[j];
+      for (std::int64_t g = g0; g < g1; ++g) {
+        T* yg = yr + (g - g0) * S;
+        const T d = eps + lane_sum<T>(S, [&](std::int64_t j) { return yg[j]; });
+        den[(bi * N + n) * G + g] = d;
+        const T rd = T(1) / d;
+        for (std::int64_t j = 0; j < S; ++j) yg[j] *= rd;
+      }
     }
   }
 }
 
+// With P = y·den and ḡP = (ḡy − dot)/den (dot = Σ_S ḡy⊙y), the den factors cancel:
+//   c = Σ_N ḡP⊙P = Σ_N (ḡy − dot)⊙y,   grad_x = P⊙(ḡP − c) = y⊙((ḡy − dot) − den·c).
 template <class T>
 LINATTN_CPU_CLONES void dn_backward(const DoubleNormalizeShape& s, const T* gy, const T* y, const T* den, T* gx,
-                                    std::int64_t t0, std::int64_t t1) {
-  const std::int64_t N = s.N, G = s.G, S = s.S, stride = G * S;
-  std::vector<double> c(static_cast<std::size_t>(S));
-  std::vector<T> ct(c.size());
+                                    GroupBlocks blk, std::int64_t t0, std::int64_t t1) {
+  const std::int64_t N = s.N, G = s.G, S = s.S, row = G * S;
+  const auto cols = static_cast<std::size_t>(blk.gb * S);
+  std::vector<double> c(cols);
+  std::vector<T> cc(cols), ct(cols);
   for (std::int64_t t = t0; t < t1; ++t) {
-    const std::int64_t bi = t / G, g = t % G;
-    const std::int64_t base = bi * N * stride + g * S;
-    const T* db = den + bi * N * G + g;
+    const std::int64_t bi = t / blk.per_sample, g0 = (t % blk.per_sample) * blk.gb, g1 = std::min(G, g0 + blk.gb);
+    const std::int64_t w = (g1 - g0) * S, base = bi * N * row + g0 * S;
     std::fill(c.begin(), c.end(), 0.0);
-    for (std::int64_t n = 0; n < N; ++n) {  // c_s = Σ_N ḡP ⊙ P
-      const T* yr = y + base + n * stride;
-      const T* gr = gy + base + n * stride;
-      const T d = db[n * G];
-      const T dot = lane_sum<T>(S, [&](std::int64_t j) { return gr[j] * yr[j]; });
-      for (std::int64_t j = 0; j < S; ++j) c[j] += static_cast<double>(((gr[j] - dot) / d) * (yr[j] * d));
+    for (std::int64_t n0 = 0; n0 < N; n0 += kChunk) {
+      const std::int64_t n1 = std::min(N, n0 + kChunk);
+      std::fill(cc.begin(), cc.end(), T(0));
+      for (std::int64_t n = n0; n < n1; ++n) {
+        const T* yr = y + base + n * row;
+        const T* gr = gy + base + n * row;
+        for (std::int64_t k = 0; k < w; k += S) {
+          const T dot = lane_sum<T>(S, [&](std::int64_t j) { return gr[k + j] * yr[k + j]; });
+          for (std::int64_t j = k; j < k + S; ++j) cc[j] += (gr[j] - dot) * yr[j];
+        }
+      }
+      for (std::int64_t j = 0; j < w; ++j) c[j] += static_cast<double>(cc[j]);
     }
-    for (std::int64_t j = 0; j < S; ++j) ct[j] = static_cast<T>(c[j]);
-    for (std::int64_t n = 0; n < N; ++n) {  // grad_x = P ⊙ (ḡP − c)
-      const T* yr = y + base + n * stride;
-      const T* gr = gy + base + n * stride;
-      T* out = gx + base + n * stride;
-      const T d = db[n * G];
-      const T dot = lane_sum<T>(S, [&](std::int64_t j) { return gr[j] * yr[j]; });
-      for (std::int64_t j = 0; j < S; ++j) out[j] = (yr[j] * d) * ((gr[j] - dot) / d - ct[j]);
+    for (std::int64_t j = 0; j < w; ++j) ct[j] = static_cast<T>(c[j]);
+    for (std::int64_t n = 0; n < N; ++n) {
+      const T* yr = y + base + n * row;
+      const T* gr = gy + base + n * row;
+      T* out = gx + base + n * row;
+      for (std::int64_t g = g0; g < g1; ++g) {
+        const std::int64_t k = (g - g0) * S;
+        const T d = den[(bi * N + n) * G + g];
+        const T dot = lane_sum<T>(S, [&](std::int64_t j) { return gr[k + j] * yr[k + j]; });
+        for (std::int64_t j = k; j < k + S; ++j) out[j] = yr[j] * ((gr[j] - dot) - d * ct[j]);
+      }
     }
   }
 }
@@ -243,8 +282,9 @@ void double_normalize_forward(const DoubleNormalizeShape& s, const Tensor& x, co
     const scalar_t* pb = bias.defined() ? bias.data<scalar_t>() : nullptr;
     scalar_t* py = y.data<scalar_t>();
     scalar_t* pd = den.data<scalar_t>();
-    parallel_for(s.B * s.G, grain_for(s.N * s.S),
-                 [&](std::int64_t t0, std::int64_t t1) { dn_forward<scalar_t>(s, px, pb, py, pd, t0, t1); });
+    const GroupBlocks blk = group_blocks(s);
+    parallel_for(s.B * blk.per_sample, grain_for(s.N * blk.gb * s.S),
+                 [&](std::int64_t t0, std::int64_t t1) { dn_forward<scalar_t>(s, px, pb, py, pd, blk, t0, t1); });
   });
 }
 
@@ -255,8 +295,9 @@ void double_normalize_backward(const DoubleNormalizeShape& s, const Tensor& grad
     const scalar_t* py = y.data<scalar_t>();
     const scalar_t* pd = den.data<scalar_t>();
     scalar_t* po = grad_x.data<scalar_t>();
-    parallel_for(s.B * s.G, grain_for(s.N * s.S),
-                 [&](std::int64_t t0, std::int64_t t1) { dn_backward<scalar_t>(s, pg, py, pd, po, t0, t1); });
+    const GroupBlocks blk = group_blocks(s);
+    parallel_for(s.B * blk.per_sample, grain_for(s.N * blk.gb * s.S),
+                 [&](std::int64_t t0, std::int64_t t1) { dn_backward<scalar_t>(s, pg, py, pd, po, blk, t0, t1); });
   });
 }
 

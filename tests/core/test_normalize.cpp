@@ -141,17 +141,21 @@ TEST_CASE("double_normalize: a maximum that grows across row chunks, float32 acc
 
 TEST_CASE("double_normalize and l2_normalize do not depend on the thread count") {
   ThreadCount restore;
-  Tensor x = randn64({4, 300, 4, 16}, 29, false).to(DType::F32).requires_grad_();
-  Tensor g = randn64({4, 300, 4, 16}, 30, false).to(DType::F32);
-  set_num_threads(1);
-  Tensor y1 = double_normalize(x), n1 = l2_normalize(x, 1);
-  auto g1 = grad(double_normalize(x), {x}, g);
-  set_num_threads(2);
-  Tensor y2 = double_normalize(x), n2 = l2_normalize(x, 1);
-  auto g2 = grad(double_normalize(x), {x}, g);
-  CHECK(y1.to_vector<float>() == y2.to_vector<float>());
-  CHECK(n1.to_vector<float>() == n2.to_vector<float>());
-  CHECK(g1[0].to_vector<float>() == g2[0].to_vector<float>());
+  // B = 1 splits the heads into 2 blocks on 1 thread and 4 on 2 threads; B = 4 keeps whole rows.
+  for (std::int64_t B : {1, 4}) {
+    INFO("B " << B);
+    Tensor x = randn64({B, 300, 4, 16}, 29, false).to(DType::F32).requires_grad_();
+    Tensor g = randn64({B, 300, 4, 16}, 30, false).to(DType::F32);
+    set_num_threads(1);
+    Tensor y1 = double_normalize(x), n1 = l2_normalize(x, 1);
+    auto g1 = grad(double_normalize(x), {x}, g);
+    set_num_threads(2);
+    Tensor y2 = double_normalize(x), n2 = l2_normalize(x, 1);
+    auto g2 = grad(double_normalize(x), {x}, g);
+    CHECK(y1.to_vector<float>() == y2.to_vector<float>());
+    CHECK(n1.to_vector<float>() == n2.to_vector<float>());
+    CHECK(g1[0].to_vector<float>() == g2[0].to_vector<float>());
+  }
 }
 
 TEST_CASE("normalize ops: errors name the op and the shapes") {
