@@ -20,6 +20,7 @@ import platform
 import subprocess
 import sys
 
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 HERE = os.path.dirname(os.path.abspath(__file__))
 TYPES = ["softmax", "cos2d", "external", "linformer", "additive", "efficient"]
 
@@ -88,6 +89,7 @@ def main():
     ap.add_argument("--Ns", default="256,1024,4096,16384")
     ap.add_argument("--max-softmax-N", type=int, default=4096)
     ap.add_argument("--timeout", type=int, default=900)
+    ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--out", default=os.path.join(HERE, "results", "attention_cpu"))
     a = ap.parse_args()
     types, Ns = a.types.split(","), [int(n) for n in a.Ns.split(",")]
@@ -98,11 +100,12 @@ def main():
             for impl in ("linattn", "torch"):
                 if t == "softmax" and n > a.max_softmax_N:
                     r = {"impl": impl, "type": t, "N": n, "error": f"not run (B·h·N² attention matrix; N > {a.max_softmax_N})"}
-                elif impl == "linattn":
-                    r = run_case([binary, "--type", t, "--N", str(n), "--threads", str(a.threads)], a.timeout)
+                elif impl == "linattn":  # with the `linattn` program's default OMP_WAIT_POLICY (apps/main.cpp)
+                    r = run_case([binary, "--type", t, "--N", str(n), "--threads", str(a.threads), "--reps", str(a.reps)],
+                                 a.timeout)
                 else:
                     r = run_case(["/usr/bin/python3", os.path.join(HERE, "torch_attention.py"), "--type", t,
-                                  "--N", str(n), "--threads", str(a.threads)], a.timeout)
+                                  "--N", str(n), "--threads", str(a.threads), "--reps", str(a.reps)], a.timeout)
                 r.setdefault("impl", impl)
                 r.setdefault("type", t)
                 r.setdefault("N", n)
