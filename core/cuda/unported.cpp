@@ -86,6 +86,7 @@ void double_normalize_forward(const DoubleNormalizeShape&, const Tensor&, const 
 }
 void double_normalize_backward(const DoubleNormalizeShape&, const Tensor&, const Tensor&, const Tensor&, Tensor&) {
   unported("double_normalize_backward");
+}
 
 // linear_attention.h (the op runs linear_attention_composite on CUDA tensors instead)
 void linear_attention_forward(const LinearAttentionShape&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
