@@ -10,6 +10,7 @@
 #include "core/ops/layout.h"
 #include "core/ops/linalg.h"
 #include "core/ops/linear_attention.h"
+#include "core/ops/softmax_attention.h"
 #include "core/ops/norm.h"
 #include "core/ops/normalize.h"
 #include "core/ops/pool.h"

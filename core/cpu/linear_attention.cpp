@@ -15,12 +15,11 @@
 // purpose: interleaving OpenMP regions with OpenBLAS calls leaves libgomp's workers spinning
 // (~15 ms each time, GOMP's default spin count) against OpenBLAS's threads on the same cores,
 // which measured 5× slower on 2 cores. Results do not depend on the thread count.
-#include <cblas.h>
-
 #include <algorithm>
 #include <type_traits>
 #include <vector>
 
+#include "core/cpu/blas.h"
 #include "core/cpu/vec_math.h"
 #include "core/kernels/linear_attention.h"
 
@@ -31,23 +30,6 @@ namespace {
 using I = std::int64_t;
 
 constexpr I kChunkElems = I{1} << 19;  // feature elements per chunk (2 MiB in float32)
-
-// C = op(A)·op(B) + beta·C, row-major with explicit leading dimensions.
-template <class T>
-void gemm(bool ta, bool tb, I m, I n, I k, const T* a, I lda, const T* b, I ldb, T beta, T* c, I ldc) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    if (beta == T(0))
-      for (I i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, T(0));
-    return;
-  }
-  auto A = ta ? CblasTrans : CblasNoTrans, B = tb ? CblasTrans : CblasNoTrans;
-  auto bi = [](I x) { return static_cast<blasint>(x); };
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, A, B, bi(m), bi(n), bi(k), 1.0f, a, bi(lda), b, bi(ldb), beta, c, bi(ldc));
-  else
-    cblas_dgemm(CblasRowMajor, A, B, bi(m), bi(n), bi(k), 1.0, a, bi(lda), b, bi(ldb), beta, c, bi(ldc));
-}
 
 // Geometry, typed: W is the width of the augmented value blocks (dv + 1 when normalizing).
 template <class T>
@@ -198,7 +180,7 @@ void forward_impl(const LinearAttentionShape& shape, const Tensor& q, const Tens
         Va = aug, ldv = g.hW;
       }
       for (I hh = 0; hh < g.h; ++hh)
-        gemm<T>(true, false, g.F, g.W, rows, P + hh * g.F, g.hF, Va + hh * g.W, ldv, T(1), cx + hh * g.F * g.W, g.W);
+        gemm_rm<T>(true, false, g.F, g.W, rows, P + hh * g.F, g.hF, Va + hh * g.W, ldv, T(1), cx + hh * g.F * g.W, g.W);
     }
     for (I l0 = 0; l0 < g.L; l0 += R) {  // [num | den] = P_q ctx⁺; out = num / den
       const I rows = std::min(R, g.L - l0);
@@ -206,7 +188,7 @@ void forward_impl(const LinearAttentionShape& shape, const Tensor& q, const Tens
       T* dst = g.normalize ? aug : ob + l0 * g.hdv;
       const I ldd = g.normalize ? g.hW : g.hdv;
       for (I hh = 0; hh < g.h; ++hh)
-        gemm<T>(false, false, rows, g.W, g.F, P + hh * g.F, g.hF, cx + hh * g.F * g.W, g.W, T(0), dst + hh * g.W, ldd);
+        gemm_rm<T>(false, false, rows, g.W, g.F, P + hh * g.F, g.hF, cx + hh * g.F * g.W, g.W, T(0), dst + hh * g.W, ldd);
       if (g.normalize) divide_rows(g, aug, rows, ob + l0 * g.hdv, den.data<T>() + (b * g.L + l0) * g.h);
     }
     T* ctxb = ctx.data<T>() + b * g.h * g.F * g.dv;  // save ctx (h x F x dv) and z (h x F)
@@ -258,13 +240,13 @@ void backward_impl(const LinearAttentionShape& shape, const Tensor& grad_out, co
         T* gq = grad_q.data<T>() + (b * g.L + l0) * g.hdk;
         T* G = g.build ? Gw : gq;
         for (I hh = 0; hh < g.h; ++hh)
-          gemm<T>(false, true, rows, g.F, g.W, nd + hh * g.W, ldn, cx + hh * g.F * g.W, g.W, T(0), G + hh * g.F, g.hF);
+          gemm_rm<T>(false, true, rows, g.F, g.W, nd + hh * g.W, ldn, cx + hh * g.F * g.W, g.W, T(0), G + hh * g.F, g.hF);
         if (g.build) fold_gradient(g, G, qb + l0 * g.hdk, cq ? cq + l0 * g.T_ : nullptr, rows, gq);
       }
       if (need_kv) {
         const T* P = features(g, qb + l0 * g.hdk, cq ? cq + l0 * g.T_ : nullptr, rows, Pw);
         for (I hh = 0; hh < g.h; ++hh)
-          gemm<T>(true, false, g.F, g.W, rows, P + hh * g.F, g.hF, nd + hh * g.W, ldn, T(1), gcx + hh * g.F * g.W, g.W);
+          gemm_rm<T>(true, false, g.F, g.W, rows, P + hh * g.F, g.hF, nd + hh * g.W, ldn, T(1), gcx + hh * g.F * g.W, g.W);
       }
     }
     if (!need_kv) continue;
@@ -276,7 +258,7 @@ void backward_impl(const LinearAttentionShape& shape, const Tensor& grad_out, co
         const T* P = features(g, kb + s0 * g.hdk, ck ? ck + s0 * g.T_ : nullptr, rows, Pw);
         T* gv = grad_v.data<T>() + (b * g.S + s0) * g.hdv;
         for (I hh = 0; hh < g.h; ++hh)
-          gemm<T>(false, false, rows, g.dv, g.F, P + hh * g.F, g.hF, gcx + hh * g.F * g.W, g.W, T(0), gv + hh * g.dv,
+          gemm_rm<T>(false, false, rows, g.dv, g.F, P + hh * g.F, g.hF, gcx + hh * g.F * g.W, g.W, T(0), gv + hh * g.dv,
                   g.hdv);
       }
       if (grad_k.defined()) {
@@ -289,7 +271,7 @@ void backward_impl(const LinearAttentionShape& shape, const Tensor& grad_out, co
         T* gk = grad_k.data<T>() + (b * g.S + s0) * g.hdk;
         T* G = g.build ? Gw : gk;
         for (I hh = 0; hh < g.h; ++hh)
-          gemm<T>(false, true, rows, g.F, g.W, Va + hh * g.W, ldv, gcx + hh * g.F * g.W, g.W, T(0), G + hh * g.F, g.hF);
+          gemm_rm<T>(false, true, rows, g.F, g.W, Va + hh * g.W, ldv, gcx + hh * g.F * g.W, g.W, T(0), G + hh * g.F, g.hF);
         if (g.build) fold_gradient(g, G, kb + s0 * g.hdk, ck ? ck + s0 * g.T_ : nullptr, rows, gk);
       }
     }

@@ -9,6 +9,7 @@
 #include "core/kernels/normalize.h"
 #include "core/kernels/optim.h"
 #include "core/kernels/pool.h"
+#include "core/kernels/softmax_attention.h"
 
 namespace linattn::cuda {
 
@@ -97,6 +98,16 @@ void linear_attention_backward(const LinearAttentionShape&, const Tensor&, const
                                const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
                                Tensor&, Tensor&, Tensor&) {
   unported("linear_attention_backward");
+}
+
+// softmax_attention.h (the op runs softmax_attention_composite on CUDA tensors instead)
+void softmax_attention_forward(const SoftmaxAttentionShape&, const Tensor&, const Tensor&, const Tensor&, Tensor&,
+                               Tensor&) {
+  unported("softmax_attention_forward");
+}
+void softmax_attention_backward(const SoftmaxAttentionShape&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                const Tensor&, const Tensor&, Tensor&, Tensor&, Tensor&) {
+  unported("softmax_attention_backward");
 }
 
 // (empty: elementwise, reduce, gemm and layout live in core/cuda/<family>.cu)

@@ -54,11 +54,11 @@ void LinformerAttention::check_inputs(const Tensor& queries, const Tensor& memor
                 "---> HINT: build the layer with seq_len ≥ ", memory.shape()[1]);
 }
 
-Tensor LinformerAttention::queries_heads(const Tensor& queries) {
+Tensor LinformerAttention::queries(const Tensor& x) {
   // The d^(−1/2) scale is folded into the (C, C) query weight and bias, not applied to q.
   const double scale = 1.0 / std::sqrt(static_cast<double>(dim / heads));
   Tensor wq = mul(narrow(in_proj_weight, 0, 0, dim), scale), bq = mul(narrow(in_proj_bias, 0, 0, dim), scale);
-  return split_heads(linear(queries, wq, bq), heads);  // B x h x L x d
+  return linear(x, wq, bq);  // B x L x C
 }
 
 Tensor LinformerAttention::project(const Tensor& pm, const Tensor& p, const Tensor& w, const Tensor& b,
@@ -67,7 +67,7 @@ Tensor LinformerAttention::project(const Tensor& pm, const Tensor& p, const Tens
   // (P 1) bᵀ + slot_bias ⊗ 1: k x C, shared by the batch
   Tensor offset = add(mul(sum(p, {1}, true), reshape(b, {1, dim})), reshape(slot_bias, {k, 1}));
   Tensor t = add(linear(pm, w), offset);  // B x k x C
-  if (!options.emulate_public_layout_bug) return split_heads(t, heads);  // B x h x k x d
+  if (!options.emulate_public_layout_bug) return t;  // B x k x C, heads strided in the channels
   // §5.4: the public code views the (B, C, k) buffer as (k, B·h, d).
   const std::int64_t B = t.shape()[0], d = dim / heads;
   Tensor buf = reshape(transpose(t, 1, 2), {k, B * heads, d});
@@ -86,27 +86,36 @@ std::pair<Tensor, Tensor> LinformerAttention::keys_values(const Tensor& memory) 
   return {k, v};
 }
 
-Tensor LinformerAttention::attention(const Tensor& queries, const Tensor& memory) {
-  check_inputs(queries, memory);
+// (B, N, C) → (B, h, N, d); the §5.4 layout emulation already returns (B, h, k, d).
+Tensor LinformerAttention::heads_of(const Tensor& t) const {
+  return t.dim() == 4 ? t : split_heads(t, heads);
+}
+
+Tensor LinformerAttention::attention(const Tensor& queries_in, const Tensor& memory) {
+  check_inputs(queries_in, memory);
   auto [k, v] = keys_values(memory);
-  return softmax(bmm(queries_heads(queries), k, false, true), -1);  // B x h x L x proj_k
+  return softmax(bmm(split_heads(queries(queries_in), heads), heads_of(k), false, true), -1);  // B x h x L x proj_k
 }
 
 Tensor LinformerAttention::attend(const Tensor& q, const Tensor& k, const Tensor& v) {
-  Tensor a = dropout(softmax(bmm(q, k, false, true), -1), options.dropout, is_training());  // B x h x L x proj_k
-  return out_proj->forward(merge_heads(bmm(a, v)));                                          // B x L x C
+  // q (B, L, C); k, v (B, proj_k, C), or (B, h, proj_k, d) under the §5.4 layout emulation.
+  if (k.dim() == 3 && !(options.dropout > 0 && is_training()))  // fused: never stores the L x proj_k weights
+    return out_proj->forward(softmax_attention(q, k, v, heads, 1.0));  // the scale is in q
+  Tensor a = dropout(softmax(bmm(split_heads(q, heads), heads_of(k), false, true), -1), options.dropout,
+                     is_training());                                     // B x h x L x proj_k
+  return out_proj->forward(merge_heads(bmm(a, heads_of(v))));            // B x L x C
 }
 
 Tensor LinformerAttention::forward(const Tensor& x) {
   check_inputs(x, x);
   auto [k, v] = keys_values(x);
-  return attend(queries_heads(x), k, v);
+  return attend(queries(x), k, v);
 }
 
-Tensor LinformerAttention::forward_cross(const Tensor& queries, const Tensor& memory) {
-  check_inputs(queries, memory);
+Tensor LinformerAttention::forward_cross(const Tensor& queries_in, const Tensor& memory) {
+  check_inputs(queries_in, memory);
   auto [k, v] = keys_values(memory);
-  return attend(queries_heads(queries), k, v);
+  return attend(queries(queries_in), k, v);
 }
 
 }  // namespace linattn

@@ -13,8 +13,11 @@
 // A = softmax over proj_k of q K̃ᵀ per head; out = out_proj(merge(A Ṽ)).
 // Computed as K̃_b = (E M_b) W_kᵀ + (E 1) b_kᵀ + bias_e ⊗ 1: the sequence projection runs on the
 // C-channel input first, so the full-length K and V are never formed (2·B·N·C² MACs fewer, and
-// one projection E·M serves both keys and values with sharing = kv). Saved for backward: the
-// memory, q, A (B·h·L·proj_k), the small K̃, Ṽ, and the merged output.
+// one projection E·M serves both keys and values with sharing = kv). The attention itself is
+// the fused softmax_attention (core/ops/softmax_attention.h) on token-layout q, K̃, Ṽ: no head
+// split or merge is copied and A (B·h·L·proj_k) is never stored — the backward rebuilds it
+// from the saved log-sum-exp. With attention dropout active in training (and under the layout
+// emulation below) the composite of ops runs instead and keeps A.
 // emulate_public_layout_bug reproduces the public code's scrambled layout (§5.4), which mixes
 // samples of a batch: for cross-checking against that code only.
 #pragma once
@@ -43,11 +46,13 @@ class LinformerAttention : public Attention {
   std::shared_ptr<Linear> out_proj;
 
  private:
-  Tensor queries_heads(const Tensor& queries);  // B x h x L x d, scaled by d^(−1/2)
-  // The projected keys and values (each B x h x proj_k x d) of memory (B, S, C).
+  Tensor queries(const Tensor& x);  // B x L x C, scaled by d^(−1/2)
+  // The projected keys and values of memory (B, S, C): each B x proj_k x C (B x h x proj_k x d
+  // under the layout emulation).
   std::pair<Tensor, Tensor> keys_values(const Tensor& memory);
-  // P·(M Wᵀ + 1 bᵀ) + slot_bias ⊗ 1 from PM = P·M (B, k, C), split into heads.
+  // P·(M Wᵀ + 1 bᵀ) + slot_bias ⊗ 1 from PM = P·M (B, k, C).
   Tensor project(const Tensor& pm, const Tensor& p, const Tensor& w, const Tensor& b, const Tensor& slot_bias);
+  Tensor heads_of(const Tensor& t) const;  // (B, N, C) → (B, h, N, d); 4-D passes through
   Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v);  // -> B x L x C
   void check_inputs(const Tensor& queries, const Tensor& memory) const;
 };

@@ -26,8 +26,14 @@ Tensor SoftmaxAttention::attend(const Tensor& q, const Tensor& k, const Tensor& 
 Tensor SoftmaxAttention::forward(const Tensor& x) {
   LINATTN_CHECK(x.dim() == 3 && x.shape()[2] == dim, "softmax attention: expected input (B, N, ", dim, "), got ",
                 shape_str(x.shape()));
-  auto [q, k, v] = split_qkv(qkv->forward(x), heads);  // each B x h x N x d
-  return attend(q, k, v);
+  if (options.attn_drop > 0 && is_training()) {  // dropout on the weights: the composite keeps them
+    auto [q, k, v] = split_qkv(qkv->forward(x), heads);  // each B x h x N x d
+    return attend(q, k, v);
+  }
+  // Fused: reads q, k, v straight from the (B, N, 3C) projection; never stores N x N.
+  const double scale = 1.0 / std::sqrt(static_cast<double>(dim / heads));
+  Tensor out = softmax_attention_packed(qkv->forward(x), heads, scale);  // B x N x C
+  return dropout(proj->forward(out), options.proj_drop, is_training());
 }
 
 Tensor SoftmaxAttention::forward_cross(const Tensor& queries, const Tensor& memory) {
@@ -39,9 +45,13 @@ Tensor SoftmaxAttention::forward_cross(const Tensor& queries, const Tensor& memo
   Tensor wq = narrow(qkv->weight, 0, 0, dim), wkv = narrow(qkv->weight, 0, dim, 2 * dim);
   Tensor bq = qkv->bias.defined() ? narrow(qkv->bias, 0, 0, dim) : Tensor();
   Tensor bkv = qkv->bias.defined() ? narrow(qkv->bias, 0, dim, 2 * dim) : Tensor();
-  Tensor q = split_heads(linear(queries, wq, bq), heads);    // B x h x L x d
-  auto kv = chunk(linear(memory, wkv, bkv), 2, -1);          // 2 x (B x S x C)
-  return attend(q, split_heads(kv[0], heads), split_heads(kv[1], heads));
+  Tensor q = linear(queries, wq, bq);                 // B x L x C
+  auto kv = chunk(linear(memory, wkv, bkv), 2, -1);   // 2 x (B x S x C)
+  if (options.attn_drop > 0 && is_training())
+    return attend(split_heads(q, heads), split_heads(kv[0], heads), split_heads(kv[1], heads));
+  const double scale = 1.0 / std::sqrt(static_cast<double>(dim / heads));
+  Tensor out = softmax_attention(q, kv[0], kv[1], heads, scale);  // B x L x C
+  return dropout(proj->forward(out), options.proj_drop, is_training());
 }
 
 }  // namespace linattn

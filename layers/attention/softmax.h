@@ -1,6 +1,9 @@
 // layers/attention/softmax.h — softmax multi-head self-attention, the baseline (ATTENTION_SPEC §1).
 // Parameters (§13): qkv.weight (3C, C), qkv.bias (3C), proj.weight (C, C), proj.bias (C).
-// Memory: saves A (B·h·N²) for backward — the quadratic term the other five layers remove.
+// Time is quadratic in N (the term the other five layers remove); memory is not: the fused core
+// (core/ops/softmax_attention.h) reads q, k, v from the packed qkv projection and never stores
+// the B·h·N² weights, rebuilding them in the backward. With attention dropout active in
+// training the composite of ops runs instead and saves them.
 // Supports cross-attention (queries from one sequence, keys/values from another).
 #pragma once
 #include <memory>
