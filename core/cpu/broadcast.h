@@ -1,16 +1,16 @@
 // core/cpu/broadcast.h — iteration plan for K inputs broadcast to one output shape.
 //
-// Adjacent axes that are contiguous for every operand are merged, so common cases collapse to
-// one or two axes: same shape → (numel), bias (B·N, C) + (C) → rows of C with strides (C,1)/(0,1).
-// for_each_run() then visits the output in innermost runs (one row of the last collapsed axis),
+// The axes are collapsed by core/broadcast_plan.h (shared with the CUDA loop): same shape →
+// (numel), bias (B·N, C) + (C) → rows of C with strides (C,1)/(0,1). for_each_run() then visits the output in innermost runs (one row of the last collapsed axis),
 // handing each input's offset and inner stride (0 or 1) to the caller's loop.
 #pragma once
 #include <array>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
+#include "core/broadcast_plan.h"
 #include "core/cpu/parallel.h"
-#include "core/shape.h"
 
 namespace linattn::cpu {
 
@@ -18,40 +18,9 @@ template <int K>
 class BroadcastPlan {
  public:
   BroadcastPlan(const Shape& out, const std::array<const Shape*, K>& in) {
-    const auto nd = out.size();
-    // Strides of each input laid over the output's axes (0 where broadcast or missing).
-    std::vector<std::array<std::int64_t, K>> st(nd);
-    for (int k = 0; k < K; ++k) {
-      const Shape& s = *in[static_cast<std::size_t>(k)];
-      std::int64_t stride = 1;
-      for (std::size_t i = nd; i-- > 0;) {
-        std::size_t pad = nd - s.size();
-        std::int64_t dim = i < pad ? 1 : s[i - pad];
-        st[i][static_cast<std::size_t>(k)] = dim == 1 ? 0 : stride;
-        stride *= dim;
-      }
-    }
-    for (std::size_t i = 0; i < nd; ++i) {
-      if (out[i] == 1) continue;  // size-1 axes carry nothing
-      if (!shape_.empty()) {
-        bool mergeable = true;
-        for (int k = 0; k < K; ++k) {
-          auto ks = static_cast<std::size_t>(k);
-          if (stride_.back()[ks] != st[i][ks] * out[i]) mergeable = false;
-        }
-        if (mergeable) {
-          shape_.back() *= out[i];
-          stride_.back() = st[i];
-          continue;
-        }
-      }
-      shape_.push_back(out[i]);
-      stride_.push_back(st[i]);
-    }
-    if (shape_.empty()) {
-      shape_.push_back(1);
-      stride_.push_back({});
-    }
+    CollapsedBroadcast<K> c = collapse_broadcast<K>(out, in);
+    shape_ = std::move(c.shape);
+    stride_ = std::move(c.stride);
   }
 
   std::int64_t inner() const { return shape_.back(); }

@@ -1,10 +1,10 @@
 // core/cuda/broadcast.cuh — K inputs broadcast to one output shape, on the GPU: the collapsed
 // index plan (host side) and the grid-stride kernel that walks the output with it.
 //
-// make_broadcast() merges adjacent axes that are contiguous for every operand and drops
-// size-1 axes (the same plan as core/cpu/broadcast.h), so common cases collapse to one or two
-// axes: same shape -> 1 axis, strides 1; tensor ∘ scalar -> 1 axis, strides (1, 0);
-// bias (B·N, C) + (C) -> 2 axes, strides (C, 1)/(0, 1). The plan travels to the kernel by value.
+// make_broadcast() copies the axis collapse of core/broadcast_plan.h (shared with the CPU loop)
+// into a fixed-size plan, so common cases collapse to one or two axes: same shape -> 1 axis,
+// strides 1; tensor ∘ scalar -> 1 axis, strides (1, 0); bias (B·N, C) + (C) -> 2 axes, strides
+// (C, 1)/(0, 1). The plan travels to the kernel by value.
 // launch_broadcast() picks a kernel specialised for 1 axis (no division), 2 axes (one division,
 // 32-bit when the output has < 2^31 elements) or the general N-d walk, and calls
 // `f(out_index, in_offsets)` once per output element. Writes are coalesced (consecutive threads
@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/broadcast_plan.h"
 #include "core/cuda/launch.cuh"
 #include "core/shape.h"
 
@@ -30,44 +31,15 @@ struct BroadcastPlan {
 
 template <int K>
 BroadcastPlan<K> make_broadcast(const Shape& out, const std::array<const Shape*, K>& in, const char* op) {
+  CollapsedBroadcast<K> c = collapse_broadcast<K>(out, in);
+  LINATTN_CHECK(c.shape.size() <= static_cast<std::size_t>(kMaxDims), op, ": the CUDA kernel handles at most ",
+                kMaxDims, " non-mergeable broadcast axes; output shape ", shape_str(out),
+                ". ---> HINT: reshape the operands to merge axes");
   BroadcastPlan<K> plan;
-  plan.ndim = 0;
-  const std::size_t nd = out.size();
-  // Strides of each input laid over the output's axes (0 where broadcast or missing).
-  std::vector<std::array<std::int64_t, K>> st(nd);
-  for (int k = 0; k < K; ++k) {
-    const Shape& s = *in[static_cast<std::size_t>(k)];
-    std::int64_t stride = 1;
-    for (std::size_t i = nd; i-- > 0;) {
-      std::size_t pad = nd - s.size();
-      std::int64_t dim = i < pad ? 1 : s[i - pad];
-      st[i][static_cast<std::size_t>(k)] = dim == 1 ? 0 : stride;
-      stride *= dim;
-    }
-  }
-  for (std::size_t i = 0; i < nd; ++i) {
-    if (out[i] == 1) continue;  // size-1 axes carry nothing
-    if (plan.ndim > 0) {
-      const int last = plan.ndim - 1;
-      bool mergeable = true;
-      for (int k = 0; k < K; ++k)
-        if (plan.stride[k][last] != st[i][static_cast<std::size_t>(k)] * out[i]) mergeable = false;
-      if (mergeable) {
-        plan.shape[last] *= out[i];
-        for (int k = 0; k < K; ++k) plan.stride[k][last] = st[i][static_cast<std::size_t>(k)];
-        continue;
-      }
-    }
-    LINATTN_CHECK(plan.ndim < kMaxDims, op, ": the CUDA kernel handles at most ", kMaxDims,
-                  " non-mergeable broadcast axes; output shape ", shape_str(out),
-                  ". ---> HINT: reshape the operands to merge axes");
-    plan.shape[plan.ndim] = out[i];
-    for (int k = 0; k < K; ++k) plan.stride[k][plan.ndim] = st[i][static_cast<std::size_t>(k)];
-    ++plan.ndim;
-  }
-  if (plan.ndim == 0) {  // a one-element output
-    plan.ndim = 1;
-    plan.shape[0] = 1;
+  plan.ndim = static_cast<int>(c.shape.size());
+  for (int d = 0; d < plan.ndim; ++d) {
+    plan.shape[d] = c.shape[static_cast<std::size_t>(d)];
+    for (int k = 0; k < K; ++k) plan.stride[k][d] = c.stride[static_cast<std::size_t>(d)][static_cast<std::size_t>(k)];
   }
   return plan;
 }
