@@ -6,7 +6,8 @@
 #  - yaml-cpp is linked statically (Debian ships libyaml-cpp.a built with -fPIC);
 #  - the CUDA runtime is static (cmake's default; linattn_cuda links CUDA::cudart_static),
 #    spdlog/fmt are header-only already (cmake/Dependencies.cmake), cuBLAS stays dynamic;
-#  - the only search path baked in is RPATH (not RUNPATH: --disable-new-dtags) $ORIGIN/lib,
+#  - the only search path baked in is RPATH (not RUNPATH: --disable-new-dtags)
+#    $ORIGIN/../lib:$ORIGIN/lib — the bundle's lib/ beside its bin/ (or a lib/ beside a binary),
 #    where scripts/gpu_bundle copies OpenBLAS, libgfortran, libquadmath and libgomp. DT_RPATH
 #    also serves the libraries' own dependencies (libopenblas -> libgfortran); DT_RUNPATH would
 #    not. cuBLAS is found through LD_LIBRARY_PATH, set by the bundle's launcher.
@@ -33,7 +34,7 @@ set_target_properties(yaml-cpp PROPERTIES
 set_property(TARGET spdlog::spdlog_header_only PROPERTY INTERFACE_LINK_LIBRARIES Threads::Threads fmt::fmt-header-only)
 
 set(CMAKE_CUDA_RUNTIME_LIBRARY Static)
-# No build-tree search paths (they would name this machine's folders); only $ORIGIN/lib.
+# No build-tree search paths (they would name this machine's folders); only the bundle's lib/.
 set(CMAKE_SKIP_BUILD_RPATH ON)  # targets made from here on (tests/, bench/)
 get_property(_linattn_targets DIRECTORY PROPERTY BUILDSYSTEM_TARGETS)  # and those made before
 foreach(_t ${_linattn_targets})
@@ -42,5 +43,5 @@ foreach(_t ${_linattn_targets})
     set_target_properties(${_t} PROPERTIES SKIP_BUILD_RPATH ON)
   endif()
 endforeach()
-set(CMAKE_EXE_LINKER_FLAGS "${CMAKE_EXE_LINKER_FLAGS} -Wl,--disable-new-dtags -Wl,-rpath,\\$ORIGIN/lib")
-message(STATUS "linattn: bundle link (static yaml-cpp + cudart, RPATH \$ORIGIN/lib)")
+set(CMAKE_EXE_LINKER_FLAGS "${CMAKE_EXE_LINKER_FLAGS} -Wl,--disable-new-dtags -Wl,-rpath,\\$ORIGIN/../lib:\\$ORIGIN/lib")
+message(STATUS "linattn: bundle link (static yaml-cpp + cudart, RPATH \$ORIGIN/../lib:\$ORIGIN/lib)")

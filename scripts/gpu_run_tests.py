@@ -139,13 +139,14 @@ def main():
     md = ["# CUDA tests\n", f"- date: {summary['date']}", f"- command: `{summary['command']}`",
           f"- cuBLAS from: {cublas_dir or 'not found'}",
           f"- {counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped, "
-          f"{counts['not-run']} not run, {wall:.0f} s\n",
-          "| test | status | s |", "|---|---|---:|"]
+          f"{counts['not-run']} not run, {wall:.0f} s"]
+    fails = [r for r in results if r["status"] == "fail"]
+    for r in fails:
+        md += ["", f"### FAIL `{r['name']}`", ""] + ([r["reason"]] if r.get("reason") else []) + \
+              (["```", r["output_tail"].strip()[-1500:], "```"] if r.get("output_tail") else [])
+    md += ["", "### Every test", "", "| test | status | s |", "|---|---|---:|"]
     md += [f"| `{r['name']}` | {r['status']}{' (' + r['reason'] + ')' if r.get('reason') and r['status'] != 'skip' else ''} "
            f"| {r['seconds']:.2f} |" for r in results]
-    fails = [r for r in results if r["status"] == "fail" and r.get("output_tail")]
-    for r in fails:
-        md += ["", f"## FAIL `{r['name']}`", "", "```", r["output_tail"].strip()[-1500:], "```"]
     with open(os.path.join(out, "tests.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     print(f"tests: {counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped, "
