@@ -45,7 +45,12 @@ std::int64_t positive(const std::string& flag, const std::string& text) {
 }
 
 std::int64_t nonnegative(const std::string& flag, const std::string& text) {
-  return text == "0" ? 0 : positive(flag, text);
+  if (text == "0") return 0;
+  try {
+    return positive(flag, text);
+  } catch (const UsageError&) {
+  }
+  throw UsageError(str_cat("bench: ", flag, " expects a non-negative integer, got '", text, "'"));
 }
 
 int run_bench(const Args& args) {
