@@ -95,8 +95,7 @@ def setup_device(args):
     """Threads on the CPU; TF32 on a GPU (linattn's default there, core/cuda_options.h)."""
     torch.set_num_threads(args.threads)
     if args.device == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+        torch_sdpa.allow_tf32()
 
 
 def measure(args):

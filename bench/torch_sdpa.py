@@ -1,12 +1,21 @@
-"""torch_sdpa.py — PyTorch's fused softmax attention (F.scaled_dot_product_attention, flash /
-memory-efficient kernels on a GPU) in the reference softmax layer, for the benchmarks
-(torch_attention.py --sdpa, torch_vit_step.py --sdpa). Same parameters and the same function
+"""torch_sdpa.py — GPU helpers of the PyTorch benchmark scripts (torch_attention.py,
+torch_vit_step.py): allow_tf32(), and with --sdpa PyTorch's fused softmax attention
+(F.scaled_dot_product_attention, flash / memory-efficient kernels on a GPU) in the reference
+softmax layer. Same parameters and the same function
 as tests/reference/linattn_ref.py's SoftmaxMHSA (scale d^-1/2, no dropout); only the kernel differs.
 SDPA exists from torch 2.0: available() says whether this torch has it (Debian's 1.13 does not).
 """
+import torch
 import torch.nn.functional as F
 
 import linattn_ref as R
+
+
+def allow_tf32():
+    """TF32 for float32 matmuls and convolutions (linattn's default on CUDA). Uses the API that
+    every torch since 1.12 has; newer torch versions keep it alongside their fp32_precision."""
+    torch.set_float32_matmul_precision("high")
+    torch.backends.cudnn.allow_tf32 = True
 
 
 def available():

@@ -44,8 +44,7 @@ torch.set_num_threads(a.threads)
 torch.manual_seed(0)
 try:
     if cuda:
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+        torch_sdpa.allow_tf32()
     options = {"proj_k": 32} if a.attention == "linformer" else {}
     model = R.ViT(attn=a.attention, attn_options=options)
     if a.sdpa:
