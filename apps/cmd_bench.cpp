@@ -22,12 +22,14 @@ constexpr const char* kHelp = R"(usage: linattn bench train-step --config CONFIG
 
 Times one training step — forward, cross-entropy, backward, optimizer step — of the config's
 model on a synthetic batch (random 32x32 images and labels; no data loading), and prints the
-median over --steps steps after one warm-up step.
+median over --steps steps after --warmup untimed steps. Each step ends by reading the loss,
+which waits for the device, so on a GPU the clock measures the finished step.
 
 options:
   --config CONFIG   the experiment config (model, optimizer, device, threads)
   --set KEY=VALUE   override a config key, e.g. --set model.attention.type=cos2d (repeatable)
   --steps N         timed steps (default 5)
+  --warmup N        untimed steps first (default 1; a GPU wants a few: cuBLAS and allocator warm-up)
   --batch B         batch size (default: the config's data.batch_size)
   --json            print one JSON object
 )";
@@ -42,6 +44,15 @@ std::int64_t positive(const std::string& flag, const std::string& text) {
   throw UsageError(str_cat("bench: ", flag, " expects a positive integer, got '", text, "'"));
 }
 
+std::int64_t nonnegative(const std::string& flag, const std::string& text) {
+  if (text == "0") return 0;
+  try {
+    return positive(flag, text);
+  } catch (const UsageError&) {
+  }
+  throw UsageError(str_cat("bench: ", flag, " expects a non-negative integer, got '", text, "'"));
+}
+
 int run_bench(const Args& args) {
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
     std::fputs(kHelp, stdout);
@@ -50,7 +61,8 @@ int run_bench(const Args& args) {
   if (args.empty() || args[0] != "train-step")
     throw UsageError(str_cat("bench: expected the benchmark name train-step, got '", args.empty() ? "" : args[0], "'"));
   ParsedArgs p = parse_args("bench", Args(args.begin() + 1, args.end()),
-                            {{"--config", true}, {"--set", true, true}, {"--steps", true}, {"--batch", true}, {"--json", false}});
+                            {{"--config", true}, {"--set", true, true}, {"--steps", true}, {"--warmup", true},
+                             {"--batch", true}, {"--json", false}});
   if (p.help) {
     std::fputs(kHelp, stdout);
     return kExitOk;
@@ -59,6 +71,7 @@ int run_bench(const Args& args) {
   if (!p.has("--config")) throw UsageError("bench train-step: --config is required");
   ExperimentConfig config = load_config(p.value("--config"), p.all("--set"));
   const std::int64_t steps = positive("--steps", p.value("--steps", "5"));
+  const std::int64_t warmup = p.has("--warmup") ? nonnegative("--warmup", p.value("--warmup")) : 1;
   const std::int64_t batch = positive("--batch", p.value("--batch", std::to_string(config.data.batch_size)));
   if (config.device.is_cpu()) set_num_threads(config.threads);
   set_allow_tf32(config.train.tf32);
@@ -81,13 +94,15 @@ int run_bench(const Args& args) {
     last_loss = loss.item();  // also waits for the device
   };
   reset_peak_memory(config.device);
-  const double seconds = bench::median_seconds(step, static_cast<int>(steps), 1);
+  const double seconds = bench::median_seconds(step, static_cast<int>(steps), static_cast<int>(warmup));
   const auto peak = memory_stats(config.device).peak_allocated_bytes;
   if (p.has("--json")) {
     std::printf("{\"impl\": \"linattn\", \"attention\": \"%s\", \"batch\": %lld, \"threads\": %d, \"device\": \"%s\", "
-                "\"step_s\": %.6f, \"images_per_s\": %.2f, \"peak_memory_bytes\": %zu, \"loss\": %.6f}\n",
+                "\"steps\": %lld, \"warmup\": %lld, \"step_s\": %.6f, \"images_per_s\": %.2f, "
+                "\"peak_memory_bytes\": %zu, \"loss\": %.6f}\n",
                 config.model.attention_type().c_str(), static_cast<long long>(batch), static_cast<int>(config.threads),
-                config.device.str().c_str(), seconds, static_cast<double>(batch) / seconds, peak, last_loss);
+                config.device.str().c_str(), static_cast<long long>(steps), static_cast<long long>(warmup), seconds,
+                static_cast<double>(batch) / seconds, peak, last_loss);
   } else {
     std::printf("%s, attention %s, batch %lld on %s: %.3f s per step (median of %lld), %.1f images/s, peak %.1f MB\n",
                 p.value("--config").c_str(), config.model.attention_type().c_str(), static_cast<long long>(batch),
