@@ -27,6 +27,8 @@ std::string fixed(double v, int decimals) {
 
 std::string pct(const std::optional<double>& v) { return v ? fixed(*v * 100.0, 2) + "%" : "—"; }
 std::string opt(const std::optional<double>& v, int decimals) { return v ? fixed(*v, decimals) : "—"; }
+// Seconds: 2 decimals, 3 below one second (a tiny test epoch is not "0.00").
+std::string seconds(const std::optional<double>& v) { return opt(v, v && *v < 1.0 ? 3 : 2); }
 
 // 1234567 → "1,234,567".
 std::string grouped(std::int64_t v) {
@@ -48,7 +50,7 @@ std::vector<std::string> cells(const SweepRow& r) {
           pct(r.best_test_acc),
           pct(r.final_test_acc),
           opt(r.final_test_loss, 4),
-          opt(r.seconds_per_epoch, 2),
+          seconds(r.seconds_per_epoch),
           opt(r.images_per_s, 1),
           opt(r.peak_memory_mib, 1),
           r.status};
@@ -61,7 +63,7 @@ std::optional<double> optional_from(const json& j, const char* key) {
   return j.at(key).get<double>();
 }
 
-// Horizontal bars, one per row with a value; `percent`: values are fractions shown as %.
+// Horizontal bars, one per row with a value; `percent`: fractions shown as %, else seconds.
 std::string svg_bar_chart(const std::string& title, const std::vector<SweepRow>& rows,
                           std::optional<double> SweepRow::*field, bool percent, const std::string& color) {
   const int label_w = 90, bar_w = 300, value_w = 70, row_h = 22, top = 30;
@@ -89,7 +91,7 @@ std::string svg_bar_chart(const std::string& title, const std::vector<SweepRow>&
     const double w = hi > 0 ? *v / hi * bar_w : 0.0;
     out << "<rect x=\"" << label_w << "\" y=\"" << y + 3 << "\" width=\"" << fixed(w, 1) << "\" height=\""
         << row_h - 6 << "\" fill=\"" << color << "\"/>\n<text x=\"" << fixed(label_w + w + 4, 1) << "\" y=\""
-        << y + 14 << "\">" << (percent ? pct(v) : opt(v, 2)) << "</text>\n";
+        << y + 14 << "\">" << (percent ? pct(v) : seconds(v) + " s") << "</text>\n";
   }
   out << "</svg>\n";
   return out.str();
@@ -102,18 +104,18 @@ void fill_from_metrics(SweepRow& row, const std::vector<EpochMetrics>& metrics) 
   row.best_test_acc = row.final_test_acc = row.final_test_loss = std::nullopt;
   row.seconds_per_epoch = row.images_per_s = row.peak_memory_mib = std::nullopt;
   if (metrics.empty()) return;
-  double seconds = 0, images = 0, peak = 0;
+  double total_seconds = 0, images = 0, peak = 0;
   for (const auto& m : metrics) {
     if (m.test_acc && (!row.best_test_acc || *m.test_acc > *row.best_test_acc)) row.best_test_acc = m.test_acc;
     if (m.test_acc) row.final_test_acc = m.test_acc, row.final_test_loss = m.test_loss;
-    seconds += m.epoch_seconds;
+    total_seconds += m.epoch_seconds;
     images += m.images_per_s;
     peak = std::max(peak, static_cast<double>(m.peak_memory_bytes) / 1048576.0);
   }
   const double n = static_cast<double>(metrics.size());
   row.epochs = metrics.back().epoch;
   row.steps = metrics.back().step;
-  row.seconds_per_epoch = seconds / n;
+  row.seconds_per_epoch = total_seconds / n;
   row.images_per_s = images / n;
   row.peak_memory_mib = peak;
 }

@@ -171,7 +171,7 @@ TEST_CASE("sweep: one run folder per type, a table with real values, and --resum
   CHECK(rows[2].parameters == vit_parameters("linformer"));
 }
 
-TEST_CASE("sweep: Ctrl-C stops with exit 130 and the table; --resume continues the stopped type") {
+TEST_CASE("sweep: Ctrl-C stops with exit 130 and the table, and --resume continues the stopped type") {
   SweepDir d;
   const std::string dir = d.scratch.str("sw");
   const SweepPaths paths(dir);
