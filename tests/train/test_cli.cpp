@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "fixtures/cifar_binary.h"
 #include "fixtures/process.h"
 #include "fixtures/tiny.h"
 #include "train/checkpoint.h"
@@ -41,27 +42,6 @@ void check_user_error(const std::vector<std::string>& args, const std::string& c
   CHECK(r.exit_code == 2);
   CHECK(r.err.find(what) != std::string::npos);
   CHECK(r.err.find("error") != std::string::npos);
-}
-
-// CIFAR-10 binary batches: 5 x `per_batch` training records and `test` test records, 32x32,
-// label i % 10, with a class tint so the classes are learnable.
-void write_cifar_binary(const std::string& dir, int per_batch, int test) {
-  fs::create_directories(dir);
-  auto write = [&](const std::string& name, int n, int offset) {
-    std::vector<std::uint8_t> bytes;
-    Generator g(static_cast<std::uint64_t>(offset + 1));
-    for (int i = 0; i < n; ++i) {
-      const int label = (offset + i) % 10;
-      bytes.push_back(static_cast<std::uint8_t>(label));
-      for (int c = 0; c < 3; ++c)
-        for (int p = 0; p < 32 * 32; ++p)
-          bytes.push_back(static_cast<std::uint8_t>(40 + 15 * ((label + 3 * c) % 10) + 40 * g.uniform()));
-    }
-    std::ofstream(dir + "/" + name, std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  };
-  for (int b = 1; b <= 5; ++b) write("data_batch_" + std::to_string(b) + ".bin", per_batch, b * 1000);
-  write("test_batch.bin", test, 0);
 }
 
 constexpr const char* kTinyConfig = R"(name: cli_tiny
@@ -130,7 +110,7 @@ TEST_CASE("cli: user errors are one clear message and exit code 2") {
 TEST_CASE("cli: Ctrl-C stops training with exit 130 and a checkpoint that --resume continues") {
   testing::Scratch dir("cli");
   const std::string data = dir.str("data");
-  write_cifar_binary(data + "/cifar-10-batches-bin", 8, 20);  // 40 training images: 5 steps/epoch
+  testing::write_cifar_binary(data + "/cifar-10-batches-bin", 8, 20);  // 40 training images: 5 steps/epoch
   const std::string config = dir.str("tiny.yaml"), run = dir.str("run");
   std::ofstream(config) << kTinyConfig;
   RunPaths paths(run);

@@ -1,0 +1,240 @@
+// train/sweep_table.cpp — the sweep's comparison table as Markdown, HTML and JSON (see
+// sweep_table.h).
+#include "train/sweep_table.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/error.h"
+#include "train/report.h"
+
+namespace linattn {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string pct(const std::optional<double>& v) { return v ? fixed(*v * 100.0, 2) + "%" : "—"; }
+std::string opt(const std::optional<double>& v, int decimals) { return v ? fixed(*v, decimals) : "—"; }
+// Seconds: 2 decimals, 3 below one second (a tiny test epoch is not "0.00").
+std::string seconds(const std::optional<double>& v) { return opt(v, v && *v < 1.0 ? 3 : 2); }
+
+// 1234567 → "1,234,567".
+std::string grouped(std::int64_t v) {
+  std::string digits = std::to_string(v < 0 ? -v : v), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return v < 0 ? "-" + out : out;
+}
+
+// The cells of one row, in the column order of kHeaders.
+const std::vector<std::string> kHeaders = {"type",      "parameters", "best top-1", "final top-1", "final test loss",
+                                           "s / epoch", "images/s",   "peak MiB",   "status"};
+
+std::vector<std::string> cells(const SweepRow& r) {
+  return {r.type,
+          grouped(r.parameters),
+          pct(r.best_test_acc),
+          pct(r.final_test_acc),
+          opt(r.final_test_loss, 4),
+          seconds(r.seconds_per_epoch),
+          opt(r.images_per_s, 1),
+          opt(r.peak_memory_mib, 1),
+          r.status};
+}
+
+json optional_json(const std::optional<double>& v) { return v && std::isfinite(*v) ? json(*v) : json(nullptr); }
+
+std::optional<double> optional_from(const json& j, const char* key) {
+  if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
+  return j.at(key).get<double>();
+}
+
+// Horizontal bars, one per row with a value; `percent`: fractions shown as %, else seconds.
+std::string svg_bar_chart(const std::string& title, const std::vector<SweepRow>& rows,
+                          std::optional<double> SweepRow::*field, bool percent, const std::string& color) {
+  const int label_w = 90, bar_w = 300, value_w = 70, row_h = 22, top = 30;
+  const int width = label_w + bar_w + value_w, height = top + row_h * static_cast<int>(rows.size()) + 8;
+  double hi = 0;
+  for (const auto& r : rows)
+    if ((r.*field) && std::isfinite(*(r.*field))) hi = std::max(hi, *(r.*field));
+  std::ostringstream out;
+  out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+      << "\" viewBox=\"0 0 " << width << ' ' << height << "\" font-family=\"sans-serif\" font-size=\"11\">\n"
+      << "<title>" << html_escape(title) << "</title>\n<text x=\"" << width / 2
+      << "\" y=\"18\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">" << html_escape(title)
+      << "</text>\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const SweepRow& r = rows[i];
+    const int y = top + row_h * static_cast<int>(i);
+    out << "<text x=\"" << label_w - 6 << "\" y=\"" << y + 14 << "\" text-anchor=\"end\">" << html_escape(r.type)
+        << "</text>\n";
+    const std::optional<double> v = r.*field;
+    if (!v || !std::isfinite(*v)) {
+      out << "<text x=\"" << label_w + 4 << "\" y=\"" << y + 14 << "\" fill=\"#888\">" << html_escape(r.status)
+          << "</text>\n";
+      continue;
+    }
+    const double w = hi > 0 ? *v / hi * bar_w : 0.0;
+    out << "<rect x=\"" << label_w << "\" y=\"" << y + 3 << "\" width=\"" << fixed(w, 1) << "\" height=\""
+        << row_h - 6 << "\" fill=\"" << color << "\"/>\n<text x=\"" << fixed(label_w + w + 4, 1) << "\" y=\""
+        << y + 14 << "\">" << (percent ? pct(v) : seconds(v) + " s") << "</text>\n";
+  }
+  out << "</svg>\n";
+  return out.str();
+}
+
+}  // namespace
+
+void fill_from_metrics(SweepRow& row, const std::vector<EpochMetrics>& metrics) {
+  row.epochs = row.steps = 0;
+  row.best_test_acc = row.final_test_acc = row.final_test_loss = std::nullopt;
+  row.seconds_per_epoch = row.images_per_s = row.peak_memory_mib = std::nullopt;
+  if (metrics.empty()) return;
+  double total_seconds = 0, images = 0, peak = 0;
+  for (const auto& m : metrics) {
+    if (m.test_acc && (!row.best_test_acc || *m.test_acc > *row.best_test_acc)) row.best_test_acc = m.test_acc;
+    if (m.test_acc) row.final_test_acc = m.test_acc, row.final_test_loss = m.test_loss;
+    total_seconds += m.epoch_seconds;
+    images += m.images_per_s;
+    peak = std::max(peak, static_cast<double>(m.peak_memory_bytes) / 1048576.0);
+  }
+  const double n = static_cast<double>(metrics.size());
+  row.epochs = metrics.back().epoch;
+  row.steps = metrics.back().step;
+  row.seconds_per_epoch = total_seconds / n;
+  row.images_per_s = images / n;
+  row.peak_memory_mib = peak;
+}
+
+std::string sweep_markdown(const std::vector<SweepRow>& rows) {
+  std::string out = "|";
+  for (const auto& h : kHeaders) out += " " + h + " |";
+  out += "\n|";
+  for (std::size_t i = 0; i < kHeaders.size(); ++i) out += i == 0 || i + 1 == kHeaders.size() ? " --- |" : " ---: |";
+  out += "\n";
+  for (const auto& r : rows) {
+    out += "|";
+    for (const auto& c : cells(r)) out += " " + c + " |";
+    out += "\n";
+  }
+  return out;
+}
+
+std::string sweep_html(const SweepTableInfo& info, const std::vector<SweepRow>& rows) {
+  std::ostringstream out;
+  out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>linattn sweep — "
+      << html_escape(info.name) << "</title>\n<style>\n"
+      << "body{font-family:sans-serif;margin:24px;color:#222;max-width:1120px}\n"
+      << "table{border-collapse:collapse;margin:8px 0 16px}th,td{border:1px solid #ddd;padding:3px 10px;"
+      << "text-align:right}th{background:#f6f6f6}td:first-child,td:last-child{text-align:left}\n"
+      << ".charts{display:flex;flex-wrap:wrap;gap:12px}\n"
+      << "pre{background:#f6f6f6;padding:12px;overflow:auto;font-size:12px}\n</style></head><body>\n";
+  out << "<h1>Sweep " << html_escape(info.name) << "</h1>\n<p>" << html_escape(info.status) << " — recipe "
+      << html_escape(info.config_path) << ", folder " << html_escape(info.dir) << "</p>\n<table>\n<tr>";
+  for (const auto& h : kHeaders) out << "<th>" << html_escape(h) << "</th>";
+  out << "</tr>\n";
+  for (const auto& r : rows) {
+    out << "<tr>";
+    std::vector<std::string> c = cells(r);
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      if (i == 0) out << "<td><a href=\"" << html_escape(r.type) << "/report.html\">" << html_escape(c[i]) << "</a></td>";
+      else if (i + 1 == c.size() && !r.message.empty())
+        out << "<td title=\"" << html_escape(r.message) << "\">" << html_escape(c[i]) << "</td>";
+      else out << "<td>" << html_escape(c[i]) << "</td>";
+    }
+    out << "</tr>\n";
+  }
+  out << "</table>\n<p>Accuracy is test top-1; s / epoch includes the evaluation; images/s is the training "
+      << "throughput; peak MiB is the device's peak allocation.</p>\n<div class=\"charts\">\n"
+      << svg_bar_chart("Best test top-1", rows, &SweepRow::best_test_acc, true, "#2ca02c")
+      << svg_bar_chart("Seconds per epoch", rows, &SweepRow::seconds_per_epoch, false, "#1f77b4") << "</div>\n";
+  std::string overrides;
+  for (const auto& o : info.overrides) overrides += "--set " + o + "\n";
+  if (!overrides.empty()) out << "<h2>Overrides</h2>\n<pre>" << html_escape(overrides) << "</pre>\n";
+  out << "</body></html>\n";
+  return out.str();
+}
+
+std::string sweep_json(const SweepTableInfo& info, const std::vector<SweepRow>& rows) {
+  json j{{"name", info.name}, {"config", info.config_path}, {"status", info.status},
+         {"attention", info.types}, {"overrides", info.overrides}, {"results", json::array()}};
+  for (const auto& r : rows) {
+    json row{{"type", r.type},
+             {"status", r.status},
+             {"run_dir", r.run_dir},
+             {"parameters", r.parameters},
+             {"epochs", r.epochs},
+             {"steps", r.steps},
+             {"best_test_acc", optional_json(r.best_test_acc)},
+             {"final_test_acc", optional_json(r.final_test_acc)},
+             {"final_test_loss", optional_json(r.final_test_loss)},
+             {"seconds_per_epoch", optional_json(r.seconds_per_epoch)},
+             {"images_per_s", optional_json(r.images_per_s)},
+             {"peak_memory_mib", optional_json(r.peak_memory_mib)}};
+    if (!r.message.empty()) row["message"] = r.message;
+    j["results"].push_back(row);
+  }
+  return j.dump(2) + "\n";
+}
+
+void read_sweep_json(const std::string& path, SweepTableInfo& info, std::vector<SweepRow>& rows) {
+  std::ifstream in(path);
+  LINATTN_CHECK(in.good(), "cannot read '", path, "'");
+  try {
+    json j = json::parse(in);
+    info.name = j.at("name").get<std::string>();
+    info.config_path = j.at("config").get<std::string>();
+    info.status = j.at("status").get<std::string>();
+    info.types = j.at("attention").get<std::vector<std::string>>();
+    info.overrides = j.at("overrides").get<std::vector<std::string>>();
+    rows.clear();
+    for (const auto& r : j.at("results")) {
+      SweepRow row;
+      row.type = r.at("type").get<std::string>();
+      row.status = r.at("status").get<std::string>();
+      row.run_dir = r.at("run_dir").get<std::string>();
+      row.parameters = r.at("parameters").get<std::int64_t>();
+      row.epochs = r.at("epochs").get<std::int64_t>();
+      row.steps = r.at("steps").get<std::int64_t>();
+      row.best_test_acc = optional_from(r, "best_test_acc");
+      row.final_test_acc = optional_from(r, "final_test_acc");
+      row.final_test_loss = optional_from(r, "final_test_loss");
+      row.seconds_per_epoch = optional_from(r, "seconds_per_epoch");
+      row.images_per_s = optional_from(r, "images_per_s");
+      row.peak_memory_mib = optional_from(r, "peak_memory_mib");
+      if (r.contains("message")) row.message = r.at("message").get<std::string>();
+      rows.push_back(row);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    fail(str_cat("'", path, "' is not a sweep.json linattn wrote: ", e.what()));
+  }
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    out.flush();
+    LINATTN_CHECK(out.good(), "cannot write '", tmp, "'");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  LINATTN_CHECK(!ec, "cannot rename '", tmp, "' to '", path, "': ", ec.message());
+}
+
+}  // namespace linattn
