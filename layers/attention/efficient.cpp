@@ -2,12 +2,22 @@
 #include "layers/attention/efficient.h"
 
 #include <cmath>
+#include <vector>
 
 #include "core/ops.h"
 
 namespace linattn {
 
-Tensor efficient_core(const Tensor& q, const Tensor& k, const Tensor& v, std::int64_t heads, const std::string& norm) {
+namespace {
+
+struct Normalized {
+  Tensor q, k;  // ρ_q(q) (B, L, h·dk), ρ_k(k) (B, S, h·dk)
+  std::int64_t dk;
+};
+
+// Checks the shapes and applies the norm (softmax | scaling | identity); drops the trailing key
+// channels past h·⌊KC/h⌋ (the public code's quirk).
+Normalized normalize_qk(const Tensor& q, const Tensor& k, const Tensor& v, std::int64_t heads, const std::string& norm) {
   LINATTN_CHECK(q.dim() == 3 && k.dim() == 3 && v.dim() == 3 && q.shape()[2] == k.shape()[2],
                 "efficient attention: expected q (B, L, KC), k (B, S, KC), v (B, S, VC), got ",
                 shape_str(q.shape()), ", ", shape_str(k.shape()), ", ", shape_str(v.shape()));
@@ -28,7 +38,34 @@ Tensor efficient_core(const Tensor& q, const Tensor& k, const Tensor& v, std::in
   } else {
     LINATTN_CHECK(norm == "identity", "efficient attention: norm must be softmax, scaling or identity, got '", norm, "'");
   }
-  return linear_attention(qh, kh, v, Tensor(), Tensor(), {.heads = heads, .normalize = false});  // B x L x VC
+  return {qh, kh, dk};
+}
+
+// 1 where key channel i and value channel j belong to the same head: (h·dk, h·dv).
+Tensor head_block_mask(std::int64_t heads, std::int64_t dk, std::int64_t dv, const Tensor& like) {
+  std::vector<double> m(static_cast<std::size_t>(heads * dk * heads * dv), 0.0);
+  for (std::int64_t i = 0; i < heads * dk; ++i)
+    for (std::int64_t j = 0; j < heads * dv; ++j)
+      if (i / dk == j / dv) m[static_cast<std::size_t>(i * heads * dv + j)] = 1.0;
+  return from_values(m, {heads * dk, heads * dv}, {.dtype = like.dtype(), .device = like.device()});
+}
+
+}  // namespace
+
+Tensor efficient_core(const Tensor& q, const Tensor& k, const Tensor& v, std::int64_t heads, const std::string& norm) {
+  Normalized n = normalize_qk(q, k, v, heads, norm);
+  return linear_attention(n.q, n.k, v, Tensor(), Tensor(), {.heads = heads, .normalize = false});  // B x L x VC
+}
+
+Tensor efficient_attention_projected(const Tensor& q, const Tensor& k, const Tensor& v, std::int64_t heads,
+                                     const std::string& norm, const Linear& reprojection) {
+  Normalized n = normalize_qk(q, k, v, heads, norm);
+  LINATTN_CHECK(v.shape()[2] % heads == 0, "efficient attention: value channels ", v.shape()[2],
+                " are not divisible by ", heads, " heads");
+  // ctx over all head pairs in one GEMM per sample, then only the diagonal head blocks kept:
+  Tensor ctx = mul(bmm(n.k, v, true, false), head_block_mask(heads, n.dk, v.shape()[2] / heads, v));  // B x h·dk x VC
+  Tensor m = bmm(ctx, reprojection.weight, false, true);  // B x h·dk x C: ctx_blockdiag · W_rᵀ
+  return add(bmm(n.q, m), reprojection.bias);            // B x L x C
 }
 
 EfficientAttention::EfficientAttention(std::int64_t dim_, const EfficientOptions& o, Generator& gen)
@@ -50,8 +87,8 @@ EfficientAttention::EfficientAttention(std::int64_t dim_, const EfficientOptions
 Tensor EfficientAttention::forward(const Tensor& x) {
   LINATTN_CHECK(x.dim() == 3 && x.shape()[2] == dim, "efficient attention: expected input (B, N, ", dim, "), got ",
                 shape_str(x.shape()));
-  Tensor o = efficient_core(queries->forward(x), keys->forward(x), values->forward(x), heads, options.norm);
-  Tensor y = reprojection->forward(o);  // B x N x C
+  Tensor y = efficient_attention_projected(queries->forward(x), keys->forward(x), values->forward(x), heads,
+                                           options.norm, *reprojection);  // B x N x C
   return options.residual ? add(y, x) : y;
 }
 
@@ -60,8 +97,8 @@ Tensor EfficientAttention::forward_cross(const Tensor& q_in, const Tensor& memor
                     q_in.shape()[0] == memory.shape()[0],
                 "efficient cross-attention: expected queries (B, L, ", dim, ") and memory (B, S, ", dim, "), got ",
                 shape_str(q_in.shape()), " and ", shape_str(memory.shape()));
-  Tensor o = efficient_core(queries->forward(q_in), keys->forward(memory), values->forward(memory), heads, options.norm);
-  Tensor y = reprojection->forward(o);  // B x L x C
+  Tensor y = efficient_attention_projected(queries->forward(q_in), keys->forward(memory), values->forward(memory), heads,
+                                           options.norm, *reprojection);  // B x L x C
   return options.residual ? add(y, q_in) : y;
 }
 

@@ -10,7 +10,12 @@
 // Heads are concatenated, reprojected, and x is added when `residual`. No 1/√d scale, no mask.
 // As in the public code, key channels past h·⌊key_channels/h⌋ are unused (zero gradient).
 // Cross-attention: Q from the queries (B, L, C), K and V from the memory (B, S, C), L ≠ S.
-// Runs on the fused linear_attention op with den ≡ 1: memory linear in N, ctx B·h·d_k·d_v.
+// The layer folds the reprojection into the context (efficient_attention_projected):
+//   y = ρ_q(Q) (blockdiag_i(ctx_i) W_rᵀ) + b_r,   ctx = ρ_k(K)ᵀ V over all head pairs in one GEMM
+// per sample with the off-diagonal head blocks masked out — every product is a full-width GEMM
+// (no per-head d-wide ones), the (B, L, VC) head outputs are never formed, and memory stays
+// linear in N. efficient_core (the unfolded form on the fused linear_attention op, den ≡ 1)
+// serves the 2-D wrapper and is the reference the fold is tested against.
 #pragma once
 #include <memory>
 #include <string>
@@ -23,6 +28,11 @@ namespace linattn {
 // The core on projected q (B, L, KC), k (B, S, KC), v (B, S, VC) → (B, L, VC); norm is
 // softmax | scaling | identity.
 Tensor efficient_core(const Tensor& q, const Tensor& k, const Tensor& v, std::int64_t heads, const std::string& norm);
+
+// reprojection(efficient_core(q, k, v, heads, norm)) computed with the reprojection folded into
+// the context: (B, L, C).
+Tensor efficient_attention_projected(const Tensor& q, const Tensor& k, const Tensor& v, std::int64_t heads,
+                                     const std::string& norm, const Linear& reprojection);
 
 class EfficientAttention : public Attention {
  public:

@@ -3,8 +3,8 @@
 // the 2-D module; the §7.5 / §10 identities — with ρ = identity the linear form Q(KᵀV) equals
 // the quadratic (QKᵀ)V per head, with scaling it is (QKᵀ/N)V, with softmax the implied
 // attention rows sum to 1 so constant V passes through (before reprojection); permutation
-// equivariance; batch independence; the unused trailing key channels of the public code; PyTorch
-// goldens (efficient, efficient_cross, efficient2d in f64 and f32); option errors.
+// equivariance; batch independence; the unused trailing key channels of the public code; the
+// folded reprojection = reprojection(efficient_core) in values and gradients; PyTorch goldens (efficient, efficient_cross, efficient2d in f64 and f32); option errors.
 #include <doctest/doctest.h>
 
 #include "core/ops.h"
@@ -161,4 +161,30 @@ TEST_CASE("efficient attention option errors say why") {
                        doctest::Contains("expected queries (B, L, 4) and memory (B, S, 4)"), Error);
   CHECK_THROWS_WITH_AS(EfficientAttention2d(4, 4, 3, 4, gen), doctest::Contains("value_channels 4 is not divisible"),
                        Error);
+}
+
+TEST_CASE("efficient: the folded reprojection equals reprojection(efficient_core), values and gradients") {
+  // Every norm; self and cross; key channels 7 with 2 heads (one trailing channel unused) and
+  // value channels 6 ≠ key channels.
+  for (const char* norm : {"softmax", "scaling", "identity"}) {
+    for (auto [L, S] : {std::pair<std::int64_t, std::int64_t>{5, 5}, {3, 8}}) {
+      INFO("norm ", norm, " L=", L, " S=", S);
+      Generator gen(31);
+      Linear reprojection(6, 4, true, gen);
+      reprojection.to(DType::F64);
+      Tensor q = randn64({2, L, 7}, 32), k = randn64({2, S, 7}, 33), v = randn64({2, S, 6}, 34);
+      Tensor y = efficient_attention_projected(q, k, v, 2, norm, reprojection);
+      Tensor y_ref = reprojection.forward(efficient_core(q, k, v, 2, norm));
+      CHECK(relative_error(y, y_ref) <= 1e-13);
+      Tensor dy = randn64(y.shape(), 35, false);
+      std::vector<Tensor> wrt{q, k, v, reprojection.weight, reprojection.bias};
+      auto g = grad(y, wrt, dy);
+      auto g_ref = grad(y_ref, wrt, dy);
+      for (std::size_t i = 0; i < wrt.size(); ++i) {
+        INFO("gradient ", i, " (q, k, v, W_r, b_r)");
+        CHECK(relative_error(g[i], g_ref[i]) <= 1e-12);
+        if (i < 2) CHECK(max(abs(narrow(g[i], 2, 6, 1))).item() == 0.0);  // the unused trailing key channel
+      }
+    }
+  }
 }

@@ -3,6 +3,7 @@
 // every gradient come out matching the golden; --save-weights round-trips; every user error is
 // one message and exit code 2.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -26,8 +27,10 @@ testing::ProcessResult layer_run(const std::vector<std::string>& args) {
   return r;
 }
 
+// One folder per test process: ctest runs this file's test cases in parallel processes (and
+// other checkouts may run the suite at the same time), so a shared folder would race.
 std::string temp_path(const std::string& name) {
-  auto dir = fs::temp_directory_path() / "linattn_cli_layer";
+  auto dir = fs::temp_directory_path() / ("linattn_cli_layer_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   return (dir / name).string();
 }
