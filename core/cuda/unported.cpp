@@ -42,30 +42,6 @@ void batch_norm_backward(const BatchNormGeometry&, const Tensor&, const Tensor&,
                          const Tensor&, bool, Tensor&, Tensor&, Tensor&) {
   unported("batch_norm_backward");
 }
-void adamw_step(Tensor&, const Tensor&, Tensor&, Tensor&, const AdamWScalars&) { unported("adamw_step"); }
-void sgd_step(Tensor&, const Tensor&, Tensor&, const SgdScalars&) { unported("sgd_step"); }
-
-// nn.h
-void softmax_forward(const Tensor&, std::int64_t, std::int64_t, std::int64_t, bool, Tensor&) { unported("softmax_forward"); }
-void softmax_backward(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, bool, Tensor&) {
-  unported("softmax_backward");
-}
-void cross_entropy_forward(const CrossEntropyShape&, const Tensor&, const Tensor&, Tensor&, Tensor&) {
-  unported("cross_entropy_forward");
-}
-void cross_entropy_backward(const CrossEntropyShape&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double,
-                            Tensor&) {
-  unported("cross_entropy_backward");
-}
-void layer_norm_forward(const Tensor&, const Tensor&, const Tensor&, std::int64_t, std::int64_t, double, Tensor&, Tensor&,
-                        Tensor&) {
-  unported("layer_norm_forward");
-}
-void layer_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, std::int64_t,
-                         std::int64_t, Tensor&, Tensor&, Tensor&) {
-  unported("layer_norm_backward");
-}
-void dropout(const Tensor&, std::uint64_t, std::uint64_t, double, Tensor&) { unported("dropout"); }
 
 // indexing.h
 void index_select(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, Tensor&) {
@@ -74,20 +50,6 @@ void index_select(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std:
 void index_add(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, Tensor&) { unported("index_add"); }
 void gather(const Tensor&, int, const Tensor&, Tensor&) { unported("gather"); }
 void scatter_add(const Tensor&, int, const Tensor&, Tensor&) { unported("scatter_add"); }
-// normalize.h
-void l2_normalize_forward(const Tensor&, std::int64_t, std::int64_t, std::int64_t, double, Tensor&, Tensor&) {
-  unported("l2_normalize_forward");
-}
-void l2_normalize_backward(const Tensor&, const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, double,
-                           Tensor&) {
-  unported("l2_normalize_backward");
-}
-void double_normalize_forward(const DoubleNormalizeShape&, const Tensor&, const Tensor&, Tensor&, Tensor&) {
-  unported("double_normalize_forward");
-}
-void double_normalize_backward(const DoubleNormalizeShape&, const Tensor&, const Tensor&, const Tensor&, Tensor&) {
-  unported("double_normalize_backward");
-}
 
 // linear_attention.h (the op runs linear_attention_composite on CUDA tensors instead)
 void linear_attention_forward(const LinearAttentionShape&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
