@@ -88,17 +88,6 @@ void double_normalize_backward(const DoubleNormalizeShape&, const Tensor&, const
   unported("double_normalize_backward");
 }
 
-// linear_attention.h (the op runs linear_attention_composite on CUDA tensors instead)
-void linear_attention_forward(const LinearAttentionShape&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
-                              const Tensor&, Tensor&, Tensor&, Tensor&, Tensor&) {
-  unported("linear_attention_forward");
-}
-void linear_attention_backward(const LinearAttentionShape&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
-                               const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
-                               Tensor&, Tensor&, Tensor&) {
-  unported("linear_attention_backward");
-}
-
 // (empty: elementwise, reduce, gemm and layout live in core/cuda/<family>.cu)
 
 }  // namespace linattn::cuda
