@@ -2,14 +2,17 @@
 // (forward + loss + backward + optimizer step) of a config's model on synthetic inputs, with no
 // data loading, so the number is the framework's own. bench/run_train_step.py runs it next to
 // PyTorch's step (bench/torch_vit_step.py) for every attention type.
+// Honours the config's device (cpu or cuda[:N]) and train.tf32; on CUDA each timed step ends by
+// synchronizing the device's stream, so the clock reads the device's time, not the launches'.
 #include <cstdio>
 
 #include "../bench/timing.h"
 #include "apps/cli.h"
 #include "core/allocator.h"
-#include "core/cuda_options.h"
 #include "core/ops.h"
+#include "core/upload.h"
 #include "train/config.h"
+#include "train/device_setup.h"
 #include "train/loss.h"
 #include "train/model_factory.h"
 #include "train/param_groups.h"
@@ -73,8 +76,8 @@ int run_bench(const Args& args) {
   const std::int64_t steps = positive("--steps", p.value("--steps", "5"));
   const std::int64_t warmup = p.has("--warmup") ? nonnegative("--warmup", p.value("--warmup")) : 1;
   const std::int64_t batch = positive("--batch", p.value("--batch", std::to_string(config.data.batch_size)));
+  apply_device_config(config);  // a clear error when the device is missing; TF32 per train.tf32
   if (config.device.is_cpu()) set_num_threads(config.threads);
-  set_allow_tf32(config.train.tf32);
 
   Generator gen(config.seed);
   auto model = make_model(config.model, gen);
@@ -91,7 +94,8 @@ int run_bench(const Args& args) {
     Tensor loss = classification_loss(model->forward(images), labels, Tensor(), 0.0);
     loss.backward();
     optimizer->step();
-    last_loss = loss.item();  // also waits for the device
+    synchronize(config.device);  // the step's kernels are done before the clock is read
+    last_loss = loss.item();
   };
   reset_peak_memory(config.device);
   const double seconds = bench::median_seconds(step, static_cast<int>(steps), static_cast<int>(warmup));

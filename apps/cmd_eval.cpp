@@ -12,6 +12,7 @@
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/data_setup.h"
+#include "train/device_setup.h"
 #include "train/evaluate.h"
 #include "train/run_dir.h"
 
@@ -69,8 +70,7 @@ int run_eval(const Args& args) {
   }
   if (fs::is_directory(checkpoint) && !fs::is_regular_file(fs::path(checkpoint) / kModelFile))
     checkpoint = find_checkpoint(checkpoint);
-  LINATTN_CHECK(config.device.is_cpu() || cuda_available(), "device: '", config.device.str(),
-                "' is not available here ---> HINT: --set device=cpu");
+  apply_device_config(config);  // the device exists (else a clear error); TF32 as train.tf32 says
 
   set_num_threads(static_cast<int>(config.threads));
   Generator gen(static_cast<std::uint64_t>(config.seed));

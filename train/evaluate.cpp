@@ -1,8 +1,13 @@
-// train/evaluate.cpp — see evaluate.h.
+// train/evaluate.cpp — see evaluate.h. Batches go to the device through pinned staging memory
+// without waiting (core/upload.h); the per-batch losses stay on the device in a LossWindow and
+// come back in one transfer at the end, summed in batch order (the same double sum on every
+// device). The top-k counts read each batch's logits (B x K) on the host: the one wait per batch.
 #include "train/evaluate.h"
 
 #include "core/autograd.h"
+#include "core/upload.h"
 #include "train/loss.h"
+#include "train/loss_window.h"
 
 namespace linattn {
 
@@ -35,6 +40,8 @@ EvalResult evaluate(ImageClassifier& model, DataLoader& loader, Device device,
   EvalResult result;
   double loss_sum = 0;
   std::int64_t top1 = 0, top5 = 0;
+  DeviceUploader uploader(device);
+  LossWindow losses;  // tagged with the batch size
   loader.start_epoch(0);
   try {
     while (auto batch = loader.next()) {
@@ -42,9 +49,10 @@ EvalResult evaluate(ImageClassifier& model, DataLoader& loader, Device device,
         result.complete = false;
         break;
       }
-      Tensor logits = model.forward(batch->images.to(device));  // B x K
+      Tensor logits = model.forward(uploader.upload(batch->images));  // B x K
       const auto B = batch->size();
-      loss_sum += cross_entropy_labels(logits, batch->labels).item() * static_cast<double>(B);
+      check_labels(batch->labels, logits.size(1));
+      losses.push(cross_entropy_labels(logits, uploader.upload(batch->labels)), 0, B);
       TopKCounts c = count_topk(logits, batch->labels);
       top1 += c.top1;
       top5 += c.top5;
@@ -55,6 +63,7 @@ EvalResult evaluate(ImageClassifier& model, DataLoader& loader, Device device,
     throw;
   }
   model.train(was_training);
+  for (const PendingLoss& l : losses.drain()) loss_sum += l.value * static_cast<double>(l.batch);
   if (result.count > 0) {
     const auto n = static_cast<double>(result.count);
     result.loss = loss_sum / n;

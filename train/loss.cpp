@@ -34,16 +34,19 @@ Tensor soft_cross_entropy(const Tensor& logits, const Tensor& targets, double la
   return mul(total, -1.0 / static_cast<double>(B));
 }
 
+void check_labels(const Tensor& labels, std::int64_t K) {
+  for (std::int64_t y : labels.to_vector<std::int64_t>())
+    LINATTN_CHECK(y >= 0 && y < K, "cross_entropy_labels: label ", y, " is outside [0, ", K,
+                  ") ---> HINT: model.num_classes must match the dataset's classes");
+}
+
 Tensor cross_entropy_labels(const Tensor& logits, const Tensor& labels, double label_smoothing) {
   check_logits(logits, "cross_entropy_labels");
   LINATTN_CHECK(labels.dim() == 1 && labels.size(0) == logits.size(0) && labels.dtype() == DType::I64,
                 "cross_entropy_labels: labels must be int64 (B) with B = ", logits.size(0), ", got ",
                 dtype_name(labels.dtype()), " ", shape_str(labels.shape()));
   const std::int64_t K = logits.size(1);
-  if (labels.device().is_cpu())  // the loader's labels: a cheap range check on the host
-    for (std::int64_t y : labels.to_vector<std::int64_t>())
-      LINATTN_CHECK(y >= 0 && y < K, "cross_entropy_labels: label ", y, " is outside [0, ", K,
-                    ") ---> HINT: model.num_classes must match the dataset's classes");
+  if (labels.device().is_cpu()) check_labels(labels, K);  // the loader's labels: a cheap check on the host
   LINATTN_CHECK(label_smoothing >= 0.0 && label_smoothing < 1.0,
                 "cross-entropy: label_smoothing must be in [0, 1), got ", label_smoothing);
   // The fused log-softmax + NLL (PyTorch's formula, label smoothing included).

@@ -19,7 +19,12 @@ Tensor log_softmax_rows(const Tensor& logits);
 // Mean over B of −Σ_k t_bk · log_softmax(logits)_bk; targets (B, K) of the logits' dtype.
 Tensor soft_cross_entropy(const Tensor& logits, const Tensor& targets, double label_smoothing = 0.0);
 
-// Cross-entropy against int64 labels (B) in [0, K).
+// Throws unless every one of the host labels (int64, B) is in [0, K), naming the bad label and
+// hinting at model.num_classes. Run on the loader's labels before they go to a device (device
+// kernels do not range-check).
+void check_labels(const Tensor& labels, std::int64_t K);
+
+// Cross-entropy against int64 labels (B) in [0, K) (host labels are range-checked here).
 Tensor cross_entropy_labels(const Tensor& logits, const Tensor& labels, double label_smoothing = 0.0);
 
 // The training loss: soft targets when defined (mixup/cutmix), else the labels.

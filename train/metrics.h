@@ -5,7 +5,9 @@
 //    "peak_memory_bytes": 123456789}
 // epoch is 1-based (the number of epochs done), step the optimizer updates done so far,
 // test_acc / test_top5 are fractions in [0, 1]; the test fields are null in epochs without an
-// evaluation. Doubles are written in their shortest round-trip form, so a record read back
+// evaluation. peak_memory_bytes is the run device's caching-allocator peak of bytes in live
+// tensors during the epoch (training and its evaluation; reset at each epoch's start): host
+// memory on CPU runs, GPU memory on CUDA runs (pinned staging buffers count in neither). Doubles are written in their shortest round-trip form, so a record read back
 // compares bit for bit. Used by the trainer, the report (train/report.h) and the tests.
 #pragma once
 #include <cstdint>

@@ -1,4 +1,16 @@
 // train/trainer.cpp — the training loop (see trainer.h for the contract).
+//
+// On CUDA the loop does not wait for the device between steps: each batch (built ahead by the
+// DataLoader's workers) goes through pinned staging memory to the device asynchronously
+// (core/upload.h), and the step's loss stays on the device in a LossWindow until the next log
+// point (every train.log_every steps, the epoch's end, a stop), where all pending losses come
+// back in one transfer. NaN detection happens there: the first non-finite loss stops the run
+// with the exact step it came from; the updates queued after it were applied, but nothing was
+// saved — checkpoints are written only after a read-back found every loss finite (and the
+// epoch-end check of the weights). On the CPU (and when a step callback wants every loss) the
+// loss is read at once and a non-finite one stops the run before its update, as before.
+// Gradient clipping needs the global norm on the host, so with optim.clip_grad > 0 each step
+// still waits for its backward.
 #include "train/trainer.h"
 
 #include <fmt/format.h>
@@ -9,17 +21,21 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "core/allocator.h"
 #include "core/autograd.h"
 #include "core/ops/reduce.h"
 #include "core/parallel.h"
 #include "core/rng.h"
+#include "core/upload.h"
 #include "data/loader.h"
 #include "train/model_factory.h"
 #include "train/data_setup.h"
+#include "train/device_setup.h"
 #include "train/evaluate.h"
 #include "train/loss.h"
+#include "train/loss_window.h"
 #include "train/metrics.h"
 #include "train/optim/clip_grad.h"
 #include "train/param_groups.h"
@@ -71,6 +87,9 @@ struct Trainer::Impl {
   std::unique_ptr<DataLoader> train_loader, test_loader;
   std::unique_ptr<Optimizer> optimizer;
   std::unique_ptr<LrSchedule> schedule;
+  std::unique_ptr<DeviceUploader> uploader;  // batches to the device (pinned, asynchronous)
+  LossWindow pending;                        // losses not yet read back (CUDA)
+  bool eager_loss = true;                    // read each loss at once (CPU, or a step callback)
   std::vector<Tensor> params;
   std::int64_t steps_per_epoch = 0;
   std::atomic<bool> stop{false};
@@ -96,7 +115,10 @@ struct Trainer::Impl {
     double value = 0;
     const char* what = nullptr;  // set when the step found a non-finite value: "loss", ...
   };
-  StepOutcome train_step(const Batch& batch, double lr);
+  StepOutcome train_step(const Batch& batch, double lr, std::int64_t batch_position);
+  // Reads the pending losses back into the epoch's loss sum; a diverged result at the first
+  // non-finite one.
+  std::optional<RunResult> settle_losses(std::int64_t epoch);
   void snapshot_generators();
   void save(const std::string& dir);
   void write_report(const std::string& status);
@@ -114,9 +136,7 @@ Trainer::Impl::Impl(ExperimentConfig c, TrainerOptions o, TrainerParts parts)
       device(config.device),
       init_gen(static_cast<std::uint64_t>(config.seed)) {
   if (options.run_dir.empty()) options.run_dir = paths.root;
-  LINATTN_CHECK(!device.is_cuda() || cuda_available(), "device: '", device.str(),
-                "' was asked for, but ", LINATTN_HAS_CUDA ? "no CUDA device is visible" : "this linattn was built without CUDA",
-                " ---> HINT: --set device=cpu");
+  apply_device_config(config);  // the device exists (else a clear error), TF32 as train.tf32 says
   // Fail before the (slow) data loading when the run folder is not usable.
   if (options.resume) {
     resumed_from = find_checkpoint(paths.root);
@@ -131,6 +151,7 @@ Trainer::Impl::Impl(ExperimentConfig c, TrainerOptions o, TrainerParts parts)
   model = parts.model ? parts.model : make_model(config.model, init_gen);  // before the (slow) data
   model->to(device);
   params = model->parameters();
+  uploader = std::make_unique<DeviceUploader>(device);
   train_set = parts.train_set ? parts.train_set : load_split(config, options.data_root, "train");
   test_set = parts.test_set ? parts.test_set : load_split(config, options.data_root, "test");
   for (const auto* set : {train_set.get(), test_set.get()})
@@ -186,11 +207,19 @@ void Trainer::Impl::begin_run() {
   }
 }
 
-Trainer::Impl::StepOutcome Trainer::Impl::train_step(const Batch& batch, double lr) {
-  Tensor logits = model->forward(batch.images.to(device));  // B x K
-  Tensor loss = classification_loss(logits, batch.labels, batch.soft_targets, config.data.augment.label_smoothing);
-  const double value = loss.item();
-  if (!std::isfinite(value)) return {value, "loss"};
+Trainer::Impl::StepOutcome Trainer::Impl::train_step(const Batch& batch, double lr, std::int64_t batch_position) {
+  Tensor images = uploader->upload(batch.images);  // B x 3 x H x W, queued without waiting
+  Tensor labels = uploader->upload(batch.labels), soft_targets = uploader->upload(batch.soft_targets);
+  Tensor logits = model->forward(images);  // B x K
+  if (!batch.soft_targets.defined()) check_labels(batch.labels, logits.size(1));  // on the host copy
+  Tensor loss = classification_loss(logits, labels, soft_targets, config.data.augment.label_smoothing);
+  double value = std::nan("");
+  if (eager_loss) {
+    value = loss.item();
+    if (!std::isfinite(value)) return {value, "loss"};
+  } else {
+    pending.push(loss, state.step + 1, batch_position);
+  }
   optimizer->zero_grad();
   loss.backward();
   if (config.optim.clip_grad > 0) {
@@ -200,6 +229,18 @@ Trainer::Impl::StepOutcome Trainer::Impl::train_step(const Batch& batch, double 
   optimizer->set_lr(lr);
   optimizer->step();
   return {value, nullptr};
+}
+
+std::optional<RunResult> Trainer::Impl::settle_losses(std::int64_t epoch) {
+  for (const PendingLoss& l : pending.drain()) {
+    if (!std::isfinite(l.value)) {
+      progress->clear();
+      return diverged(fmt::format("the loss is {}", l.value), l.step, epoch, l.batch);
+    }
+    state.epoch_loss_sum += l.value;
+    state.epoch_loss_count += 1;
+  }
+  return std::nullopt;
 }
 
 void Trainer::Impl::snapshot_generators() {
@@ -219,6 +260,7 @@ void Trainer::Impl::write_report(const std::string& status) {
 void Trainer::Impl::log_progress(std::int64_t epoch, std::int64_t batch, double mean_loss, double images_per_s,
                                  double seconds_per_batch, double lr) {
   const std::int64_t epochs = config.train.epochs;
+  if (state.epoch_loss_count == 0) return;  // no loss read back yet this epoch (CUDA)
   progress->update({epoch + 1, epochs, batch, steps_per_epoch, mean_loss, images_per_s,
                     seconds_per_batch * static_cast<double>(steps_per_epoch - batch)});
   const std::int64_t every = std::max<std::int64_t>(1, config.train.log_every);
@@ -230,6 +272,7 @@ void Trainer::Impl::log_progress(std::int64_t epoch, std::int64_t batch, double 
 }
 
 RunResult Trainer::Impl::interrupted() {
+  if (auto bad = settle_losses(state.epoch)) return *bad;  // never checkpoint past a NaN loss
   save(paths.latest);
   saved_latest = true;
   const int sig = stop_signal_number();
@@ -260,6 +303,8 @@ RunResult Trainer::Impl::run() {
     return {RunStatus::Interrupted, state, "stopped before training started; nothing was written", false};
   begin_run();
   const TrainConfig& tc = config.train;
+  eager_loss = device.is_cpu() || static_cast<bool>(on_step);
+  const std::int64_t log_every = std::max<std::int64_t>(1, tc.log_every);
   const std::int64_t max_steps = tc.max_steps;
   auto reached_max = [&] { return reached_max_steps(); };
 
@@ -297,7 +342,7 @@ RunResult Trainer::Impl::run() {
         std::optional<Batch> batch = train_loader->next();
         if (!batch) break;
         const double lr = schedule->lr_at(state.step);
-        StepOutcome outcome = train_step(*batch, lr);
+        StepOutcome outcome = train_step(*batch, lr, train_loader->position());
         if (outcome.what) {
           progress->clear();
           return diverged(fmt::format("the {} is {}", outcome.what, outcome.value), state.step + 1, e,
@@ -305,8 +350,12 @@ RunResult Trainer::Impl::run() {
         }
         state.step += 1;
         state.batches_consumed = train_loader->position();
-        state.epoch_loss_sum += outcome.value;
-        state.epoch_loss_count += 1;
+        if (eager_loss) {
+          state.epoch_loss_sum += outcome.value;
+          state.epoch_loss_count += 1;
+        } else if (state.batches_consumed % log_every == 0 || state.batches_consumed == steps_per_epoch) {
+          if (auto bad = settle_losses(e)) return *bad;  // the one wait for the device per log line
+        }
         train_seconds += seconds_since(t0);
         images += batch->size();
         batches_timed += 1;
@@ -321,6 +370,7 @@ RunResult Trainer::Impl::run() {
         }
       }
       progress->clear();
+      if (auto bad = settle_losses(e)) return *bad;  // an epoch cut short by max_steps
 
       const bool epoch_done = state.batches_consumed == steps_per_epoch;
       const bool last = e + 1 >= tc.epochs || reached_max();

@@ -61,6 +61,17 @@ void* raw_device_allocate(std::size_t bytes) {
 }
 void raw_device_release(void* p) { cudaFree(p); }
 
+void* raw_pinned_allocate(std::size_t bytes) {
+  void* p = nullptr;
+  cudaError_t err = cudaHostAlloc(&p, bytes, cudaHostAllocPortable);
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    fail(str_cat("out of pinned host memory: could not allocate ", bytes, " bytes (", cudaGetErrorString(err), ")"));
+  }
+  return p;
+}
+void raw_pinned_release(void* p) { cudaFreeHost(p); }
+
 DeviceState& state(int index) {
   static std::mutex mutex;
   static std::vector<std::unique_ptr<DeviceState>> states;
@@ -111,6 +122,47 @@ void copy_between_devices(const Tensor& src, Tensor& dst) {
   LINATTN_CUDA_CHECK(cudaMemcpyAsync(dst.raw(), src.raw(), src.nbytes(), cudaMemcpyDefault, stream));
   // Host memory is pageable: the copy must finish before the caller touches or frees it.
   if (!src.is_cuda() || !dst.is_cuda()) LINATTN_CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
+CachingAllocator& pinned_host_allocator() {
+  // Intentionally leaked, like the CPU allocator: pinned blocks may be released after main().
+  static auto* pinned = new CachingAllocator(RawAllocator{raw_pinned_allocate, raw_pinned_release});
+  return *pinned;
+}
+
+void copy_host_to_device_async(const void* pinned, Tensor& dst) {
+  LINATTN_CHECK(dst.is_cuda(), "copy_host_to_device_async: the destination must be a CUDA tensor, got ",
+                dst.device().str());
+  if (dst.nbytes() == 0) return;
+  LINATTN_CUDA_CHECK(cudaMemcpyAsync(dst.raw(), pinned, dst.nbytes(), cudaMemcpyHostToDevice,
+                                     current_stream(dst.device().index)));
+}
+
+Event::~Event() {
+  if (event_) cudaEventDestroy(event_);
+}
+
+void Event::record(int index) {
+  cudaStream_t stream = current_stream(index);
+  if (event_ && device_ != index) {
+    cudaEventDestroy(event_);
+    event_ = nullptr;
+  }
+  if (!event_) {
+    int previous = 0;
+    LINATTN_CUDA_CHECK(cudaGetDevice(&previous));
+    LINATTN_CUDA_CHECK(cudaSetDevice(index));
+    const cudaError_t err = cudaEventCreateWithFlags(&event_, cudaEventDisableTiming);
+    LINATTN_CUDA_CHECK(cudaSetDevice(previous));
+    LINATTN_CUDA_CHECK(err);
+    device_ = index;
+  }
+  LINATTN_CUDA_CHECK(cudaEventRecord(event_, stream));
+  recorded_ = true;
+}
+
+void Event::synchronize() {
+  if (recorded_) LINATTN_CUDA_CHECK(cudaEventSynchronize(event_));
 }
 
 }  // namespace linattn::cuda

@@ -51,17 +51,6 @@ void index_add(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::in
 void gather(const Tensor&, int, const Tensor&, Tensor&) { unported("gather"); }
 void scatter_add(const Tensor&, int, const Tensor&, Tensor&) { unported("scatter_add"); }
 
-// linear_attention.h (the op runs linear_attention_composite on CUDA tensors instead)
-void linear_attention_forward(const LinearAttentionShape&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
-                              const Tensor&, Tensor&, Tensor&, Tensor&, Tensor&) {
-  unported("linear_attention_forward");
-}
-void linear_attention_backward(const LinearAttentionShape&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
-                               const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
-                               Tensor&, Tensor&, Tensor&) {
-  unported("linear_attention_backward");
-}
-
 // softmax_attention.h (the op runs softmax_attention_composite on CUDA tensors instead)
 void softmax_attention_forward(const SoftmaxAttentionShape&, const Tensor&, const Tensor&, const Tensor&, Tensor&,
                                Tensor&) {

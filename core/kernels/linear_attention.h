@@ -1,6 +1,7 @@
 // core/kernels/linear_attention.h — the fused normalized linear-attention core (ATTENTION_SPEC
 // §9 "Normalized linear attention"), forward and backward. Used by core/ops/linear_attention.cpp;
-// CPU version in core/cpu/linear_attention.cpp (OpenBLAS GEMMs on token chunks).
+// CPU version in core/cpu/linear_attention.cpp (OpenBLAS GEMMs on token chunks), CUDA version in
+// core/cuda/linear_attention.cu (cuBLAS strided-batched GEMMs per head + small fused kernels).
 //
 // Token layout, heads strided in the channels (channel c = head·d + j, ATTENTION_SPEC §0):
 //   q (B, L, h·dk), k (B, S, h·dk), v (B, S, h·dv)  →  out (B, L, h·dv).

@@ -66,7 +66,6 @@ Tensor empty_like_dtype(const Shape& shape, const Tensor& like) {
 Tensor linear_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& coef_q, const Tensor& coef_k,
                         const LinearAttentionOptions& options) {
   LinearAttentionShape s = check_inputs(q, k, v, coef_q, coef_k, options);
-  if (q.is_cuda()) return linear_attention_composite(q, k, v, coef_q, coef_k, options);  // no fused CUDA kernel yet
   const std::int64_t F = s.features();
   Tensor out = empty_like_dtype({s.batch, s.L, s.heads * s.dv}, q);  // B x L x h·dv
   Tensor ctx = empty_like_dtype({s.batch, s.heads, F, s.dv}, q);     // B x h x F x dv

@@ -11,14 +11,14 @@
 // element and head (cos2d's 4-term cos/sin table; no gradient); both undefined means T = 1,
 // coef ≡ 1. Gradients flow to q, k and v.
 //
-// Fused (CPU): one forward kernel and one backward kernel; saves q, k, v, the output, ctx
-// (B·h·F·dv), z (B·h·F) and den (B·L·h) — never P (B·N·h·F) and never anything L × S; the
-// features are rebuilt chunk by chunk in the backward. Memory ≈ the inputs + output.
-// On CUDA tensors (no fused CUDA kernel yet) it runs linear_attention_composite instead.
+// Fused (CPU and CUDA): one forward kernel and one backward kernel; saves q, k, v, the output,
+// ctx (B·h·F·dv), z (B·h·F) and den (B·L·h) — never P (B·N·h·F) and never anything L × S; the
+// features are rebuilt in the backward (chunk by chunk on the CPU; whole, in a transient
+// workspace, on CUDA). Memory ≈ the inputs + output.
 //
 // linear_attention_composite is the same math written with primitive ops (relu, mul, bmm, sum,
 // div, reshape/permute), with autograd through each: the reference the fused op is tested
-// against (tests/core/test_linear_attention.cpp). It materializes P_q and P_k.
+// against (tests/core/test_linear_attention.cpp; on CUDA, tests/cuda/test_linear_attention.cpp). It materializes P_q and P_k.
 #pragma once
 #include <cstdint>
 

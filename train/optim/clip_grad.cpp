@@ -6,17 +6,25 @@
 #include "core/autograd.h"
 #include "core/kernels/elementwise.h"
 #include "core/ops/elementwise.h"
+#include "core/ops/layout.h"
 #include "core/ops/reduce.h"
 
 namespace linattn {
 
 double grad_norm(const std::vector<Tensor>& params) {
   NoGradGuard no_grad;
-  double total = 0;
+  // Each parameter's Σg² stays on its device; all come back in one transfer (one wait for a
+  // GPU per step, not one per parameter) and are summed in double in parameter order — the
+  // same value as reading them one by one.
+  std::vector<Tensor> sums;
   for (const Tensor& p : params) {
     const Tensor& g = p.grad();
-    if (g.defined() && g.numel() > 0) total += sum(square(g)).item();
+    if (g.defined() && g.numel() > 0) sums.push_back(reshape(sum(square(g)).to(DType::F64), {1}));
   }
+  if (sums.empty()) return 0.0;
+  const Tensor all = (sums.size() == 1 ? sums[0] : cat(sums, 0)).to(Device::cpu());
+  double total = 0;
+  for (double v : all.to_vector<double>()) total += v;
   return std::sqrt(total);
 }
 
