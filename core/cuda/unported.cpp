@@ -19,28 +19,6 @@ namespace {
 }
 }  // namespace
 
-void conv2d_forward(const Conv2dGeometry&, const Tensor&, const Tensor&, const Tensor&, Tensor&) {
-  unported("conv2d_forward");
-}
-void conv2d_backward(const Conv2dGeometry&, const Tensor&, const Tensor&, const Tensor&, Tensor&, Tensor&, Tensor&) {
-  unported("conv2d_backward");
-}
-void unfold2d(const Conv2dGeometry&, const Tensor&, Tensor&) { unported("unfold2d"); }
-void fold2d(const Conv2dGeometry&, const Tensor&, Tensor&) { unported("fold2d"); }
-void max_pool2d_forward(const Pool2dGeometry&, const Tensor&, Tensor&, Tensor&) { unported("max_pool2d_forward"); }
-void max_pool2d_backward(const Pool2dGeometry&, const Tensor&, const Tensor&, Tensor&) {
-  unported("max_pool2d_backward");
-}
-void avg_pool2d_forward(const Pool2dGeometry&, bool, const Tensor&, Tensor&) { unported("avg_pool2d_forward"); }
-void avg_pool2d_backward(const Pool2dGeometry&, bool, const Tensor&, Tensor&) { unported("avg_pool2d_backward"); }
-void batch_norm_forward(const BatchNormGeometry&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
-                        const Tensor&, bool, double, double, Tensor&, Tensor&, Tensor&) {
-  unported("batch_norm_forward");
-}
-void batch_norm_backward(const BatchNormGeometry&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
-                         const Tensor&, bool, Tensor&, Tensor&, Tensor&) {
-  unported("batch_norm_backward");
-}
 void adamw_step(Tensor&, const Tensor&, Tensor&, Tensor&, const AdamWScalars&) { unported("adamw_step"); }
 void sgd_step(Tensor&, const Tensor&, Tensor&, const SgdScalars&) { unported("sgd_step"); }
 
@@ -66,13 +44,6 @@ void layer_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tens
 }
 void dropout(const Tensor&, std::uint64_t, std::uint64_t, double, Tensor&) { unported("dropout"); }
 
-// indexing.h
-void index_select(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, Tensor&) {
-  unported("index_select");
-}
-void index_add(const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, Tensor&) { unported("index_add"); }
-void gather(const Tensor&, int, const Tensor&, Tensor&) { unported("gather"); }
-void scatter_add(const Tensor&, int, const Tensor&, Tensor&) { unported("scatter_add"); }
 // normalize.h
 void l2_normalize_forward(const Tensor&, std::int64_t, std::int64_t, std::int64_t, double, Tensor&, Tensor&) {
   unported("l2_normalize_forward");
