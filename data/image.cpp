@@ -5,6 +5,7 @@
 #include "data/image.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -18,6 +19,13 @@
 #define STBI_NO_HDR
 #define STBI_NO_LINEAR
 #define STBI_MAX_DIMENSIONS (1 << 14)
+// Zeroed allocations: stb_image 2.27 decodes a JPEG scan with a Huffman table that no DHT
+// defined, reading its uninitialized table and indexing values[] out of bounds (found by
+// tests/fuzz/fuzz_image). An all-zero table decodes every code as symbol 0 without a bit: the
+// image comes out wrong (it is corrupt) but nothing is read out of bounds.
+#define STBI_MALLOC(size) std::calloc(1, size)
+#define STBI_REALLOC(p, size) std::realloc(p, size)
+#define STBI_FREE(p) std::free(p)
 #include <stb/stb_image.h>
 
 namespace linattn {
