@@ -22,3 +22,11 @@ if(LINATTN_SANITIZE)
   target_compile_options(linattn_warnings INTERFACE $<$<COMPILE_LANGUAGE:CXX>:${_san}>)
   target_link_options(linattn_warnings INTERFACE ${_san})
 endif()
+
+# A fuzz build (tests/fuzz, clang): coverage for libFuzzer plus ASan + UBSan on every target.
+if(LINATTN_FUZZ)
+  set(_fuzz -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  # (the sanitizers keep some `omp simd` loops scalar; clang warns about each: not a problem here)
+  target_compile_options(linattn_warnings INTERFACE $<$<COMPILE_LANGUAGE:CXX>:${_fuzz} -Wno-pass-failed>)
+  target_link_options(linattn_warnings INTERFACE -fsanitize=address,undefined)
+endif()

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -202,34 +204,23 @@ void check_coverage(const std::string& path, std::vector<Entry> entries, std::ui
                            "is not fully covered)"));
 }
 
-}  // namespace
+// Reads `n` bytes at `offset` of the source into `dst`; an Error (naming `what`) when it cannot.
+using ReadAt = std::function<void(std::uint64_t offset, void* dst, std::size_t n, const std::string& what)>;
 
-SafetensorsFile load_safetensors(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec))
-    fail(str_cat("safetensors file '", path, "' does not exist"));
-  if (!std::filesystem::is_regular_file(path, ec))
-    fail(str_cat("safetensors file '", path, "' is not a regular file"));
-  const std::uint64_t size = std::filesystem::file_size(path, ec);
-  if (ec) bad_file(path, str_cat("cannot read its size: ", ec.message()));
-  File f(std::fopen(path.c_str(), "rb"));
-  if (!f) bad_file(path, str_cat("cannot open: ", std::strerror(errno)));
+// The whole format check and load, over a source of `size` bytes called `path` in errors.
+SafetensorsFile load_from(const std::string& path, std::uint64_t size, const ReadAt& read_at) {
   if (size < 8)
     bad_file(path, str_cat("the file has ", size, " bytes, fewer than the 8-byte header length "
                            "(not a safetensors file, or truncated)"));
-
-  auto read_exact = [&](void* dst, std::size_t n, const char* what) {
-    if (n > 0 && std::fread(dst, 1, n, f.get()) != n) bad_file(path, str_cat("cannot read ", what));
-  };
   unsigned char len[8];
-  read_exact(len, 8, "the header length");
+  read_at(0, len, 8, "the header length");
   std::uint64_t header_len = 0;
   for (int i = 0; i < 8; ++i) header_len |= static_cast<std::uint64_t>(len[i]) << (8 * i);
   if (header_len > size - 8)
     bad_file(path, str_cat("header length ", header_len, " is larger than the rest of the file (", size - 8,
                            " bytes): not a safetensors file, or truncated"));
   std::string text(header_len, '\0');
-  read_exact(text.data(), text.size(), "the header");
+  read_at(8, text.data(), text.size(), "the header");
 
   // Parse, noting repeated top-level names (the JSON library would silently keep the last).
   std::vector<std::string> duplicates;
@@ -265,17 +256,40 @@ SafetensorsFile load_safetensors(const std::string& path) {
   }
   check_coverage(path, entries, data_size);
 
-  const auto data_start = static_cast<long>(8 + header_len);
+  const std::uint64_t data_start = 8 + header_len;
   for (const Entry& e : entries) {
     Tensor t = Tensor::empty(e.shape, {.dtype = e.dtype});
-    if (t.nbytes() > 0) {
-      if (std::fseek(f.get(), data_start + static_cast<long>(e.begin), SEEK_SET) != 0)
-        bad_file(path, str_cat("cannot seek to tensor '", e.name, "'"));
-      read_exact(t.raw(), t.nbytes(), str_cat("the data of tensor '", e.name, "'").c_str());
-    }
+    if (t.nbytes() > 0) read_at(data_start + e.begin, t.raw(), t.nbytes(), str_cat("the data of tensor '", e.name, "'"));
     out.tensors.emplace_back(e.name, std::move(t));
   }
   return out;
+}
+
+}  // namespace
+
+SafetensorsFile load_safetensors(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    fail(str_cat("safetensors file '", path, "' does not exist"));
+  if (!std::filesystem::is_regular_file(path, ec))
+    fail(str_cat("safetensors file '", path, "' is not a regular file"));
+  const std::uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) bad_file(path, str_cat("cannot read its size: ", ec.message()));
+  File f(std::fopen(path.c_str(), "rb"));
+  if (!f) bad_file(path, str_cat("cannot open: ", std::strerror(errno)));
+  return load_from(path, size, [&](std::uint64_t offset, void* dst, std::size_t n, const std::string& what) {
+    if (offset > static_cast<std::uint64_t>(LONG_MAX) || std::fseek(f.get(), static_cast<long>(offset), SEEK_SET) != 0 ||
+        std::fread(dst, 1, n, f.get()) != n)
+      bad_file(path, str_cat("cannot read ", what));
+  });
+}
+
+SafetensorsFile parse_safetensors(const std::uint8_t* data, std::size_t size, const std::string& name) {
+  return load_from(name, size, [&](std::uint64_t offset, void* dst, std::size_t n, const std::string& what) {
+    if (offset > size || n > size - offset)  // never: load_from checks every range first
+      bad_file(name, str_cat("cannot read ", what, ": past the end of the data"));
+    if (n > 0) std::memcpy(dst, data + offset, n);
+  });
 }
 
 bool SafetensorsFile::contains(const std::string& name) const {

@@ -14,6 +14,8 @@
 // reader never sees a half-written file. Used by checkpoints (train/), Module state dicts and the
 // PyTorch reference tests (tests/support/reference.h).
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -42,5 +44,9 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
 SafetensorsFile load_safetensors(const std::string& path);
+
+// The same checks and result for a file's bytes held in memory (`name` stands for the path in
+// errors and in SafetensorsFile::path). Used by the fuzz target tests/fuzz/fuzz_safetensors.cpp.
+SafetensorsFile parse_safetensors(const std::uint8_t* data, std::size_t size, const std::string& name);
 
 }  // namespace linattn

@@ -17,7 +17,9 @@ void binary_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
   const T* pb = b.data<T>();
   T* po = out.data<T>();
   BroadcastPlan<2> plan(out.shape(), {&a.shape(), &b.shape()});
-  auto [sa, sb] = plan.inner_strides();
+  // Named copies, not a structured binding: clang 14 cannot capture bindings in a lambda.
+  const auto strides = plan.inner_strides();
+  const std::int64_t sa = strides[0], sb = strides[1];
   plan.for_each_run([&](const std::array<std::int64_t, 2>& off, std::int64_t o, std::int64_t n) {
     const T* x = pa + off[0];
     const T* y = pb + off[1];
@@ -168,7 +170,8 @@ void where_typed(const C* pc, const Tensor& cond, const Tensor& a, const Tensor&
     const scalar_t* pb = b.data<scalar_t>();
     scalar_t* po = out.data<scalar_t>();
     BroadcastPlan<3> plan(out.shape(), {&cond.shape(), &a.shape(), &b.shape()});
-    auto [sc, sa, sb] = plan.inner_strides();
+    const auto strides = plan.inner_strides();  // not a structured binding: see binary_loop
+    const std::int64_t sc = strides[0], sa = strides[1], sb = strides[2];
     plan.for_each_run([&](const std::array<std::int64_t, 3>& off, std::int64_t o, std::int64_t n) {
       for (std::int64_t i = 0; i < n; ++i)
         po[o + i] = pc[off[0] + i * sc] != C(0) ? pa[off[1] + i * sa] : pb[off[2] + i * sb];

@@ -78,7 +78,7 @@ void expand(const Tensor& x, Tensor& out) {
     const scalar_t* px = x.data<scalar_t>();
     scalar_t* po = out.data<scalar_t>();
     BroadcastPlan<1> plan(out.shape(), {&x.shape()});
-    auto [sx] = plan.inner_strides();
+    const std::int64_t sx = plan.inner_strides()[0];  // not a structured binding: clang 14 cannot capture one
     plan.for_each_run([&](const std::array<std::int64_t, 1>& off, std::int64_t o, std::int64_t n) {
       if (sx == 1) {
         std::memcpy(po + o, px + off[0], static_cast<std::size_t>(n) * sizeof(scalar_t));

@@ -77,7 +77,9 @@ Bindings<EfficientOptions> efficient_fields() {
 template <class T>
 AttentionOptions apply(const std::string& type, const Bindings<T>& fields, const std::map<std::string, std::string>& values) {
   T options;
-  for (const auto& [key, value] : values) {
+  for (const auto& kv : values) {  // not a structured binding: clang 14 cannot capture one in a lambda
+    const std::string& key = kv.first;
+    const std::string& value = kv.second;
     auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.first == key; });
     if (it == fields.end()) {
       std::string keys;

@@ -1,6 +1,6 @@
 // tests/data/test_image.cpp — image decoding: exact PNG pixels from files and memory, JPEG
 // sizes and approximate values, grayscale to RGB, and the errors for missing, empty, corrupt
-// and truncated data (each naming the file and stb's reason).
+// and truncated data (each naming the file and stb's reason), and the guards in front of stb_image 2.27.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -87,4 +87,24 @@ TEST_CASE("encoders reject bad images") {
   CHECK_THROWS_WITH_AS(encode_jpeg(testing::pattern_image(2, 2, 0), 0), doctest::Contains("quality"), Error);
   CHECK_THROWS_WITH_AS(write_png("/nonexistent-dir/x.png", testing::pattern_image(2, 2, 0)),
                        doctest::Contains("/nonexistent-dir/x.png"), Error);
+}
+
+TEST_CASE("hostile JPEG Huffman tables and PNG IDAT lengths are errors before stb_image sees them") {
+  // Found by tests/fuzz/fuzz_image: a DHT table of 16 x 32 = 512 codes (stb 2.27 writes past its
+  // tables), and a 2 GB IDAT in a 50-byte PNG (stb 2.27 allocates it before noticing).
+  std::vector<std::uint8_t> jpeg = {0xFF, 0xD8, 0xFF, 0xC4, 0x00, 0x13, 0x00};
+  jpeg.insert(jpeg.end(), 16, 0x20);
+  CHECK_THROWS_WITH_AS(decode_image(jpeg.data(), jpeg.size(), "dht"), doctest::Contains("more than 256 codes"), Error);
+
+  std::vector<std::uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n',  // signature
+                                   0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 4, 0, 0, 0, 4, 8, 0, 0, 0, 0,
+                                   0, 0, 0, 0,                                   // CRC (not checked)
+                                   0x7F, 0xFF, 0xFF, 0xFF, 'I', 'D', 'A', 'T', 1, 2, 3, 4};
+  CHECK_THROWS_WITH_AS(decode_image(png.data(), png.size(), "idat"), doctest::Contains("longer than the data"), Error);
+  // The same chunk with its true length still reaches stb (which finds the data corrupt).
+  png[33] = 0;
+  png[34] = 0;
+  png[35] = 0;
+  png[36] = 4;
+  CHECK_THROWS_WITH_AS(decode_image(png.data(), png.size(), "idat"), doctest::Contains("idat"), Error);
 }
