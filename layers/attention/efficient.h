@@ -10,7 +10,8 @@
 // Heads are concatenated, reprojected, and x is added when `residual`. No 1/√d scale, no mask.
 // As in the public code, key channels past h·⌊key_channels/h⌋ are unused (zero gradient).
 // Cross-attention: Q from the queries (B, L, C), K and V from the memory (B, S, C), L ≠ S.
-// The layer folds the reprojection into the context (efficient_attention_projected):
+// With many more queries than value channels (L ≥ 4·VC) the layer folds the reprojection into
+// the context (efficient_attention_projected):
 //   y = ρ_q(Q) (blockdiag_i(ctx_i) W_rᵀ) + b_r,   ctx = ρ_k(K)ᵀ V over all head pairs in one GEMM
 // per sample with the off-diagonal head blocks masked out — every product is a full-width GEMM
 // (no per-head d-wide ones), the (B, L, VC) head outputs are never formed, and memory stays
@@ -45,6 +46,12 @@ class EfficientAttention : public Attention {
   std::int64_t dim, heads, key_channels, value_channels;
   EfficientOptions options;
   std::shared_ptr<Linear> queries, keys, values, reprojection;
+
+  // Queries per value channel from which the folded reprojection is used.
+  static constexpr std::int64_t kFoldMinTokensPerChannel = 4;
+
+ private:
+  Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v);  // projected q, k, v -> (B, L, C)
 };
 
 }  // namespace linattn
