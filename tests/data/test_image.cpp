@@ -8,6 +8,7 @@
 #include "data/image.h"
 #include "data/image_write.h"
 #include "fixtures.h"
+#include "fuzz/hostile_images.h"
 
 using namespace linattn;
 using linattn::testing::TempDir;
@@ -107,4 +108,17 @@ TEST_CASE("hostile JPEG Huffman tables and PNG IDAT lengths are errors before st
   png[35] = 0;
   png[36] = 4;
   CHECK_THROWS_WITH_AS(decode_image(png.data(), png.size(), "idat"), doctest::Contains("idat"), Error);
+}
+
+TEST_CASE("a JPEG scan that names undefined Huffman tables decodes to garbage or an error, safely") {
+  // Found by tests/fuzz/fuzz_image: stb 2.27 read the undefined tables uninitialized. Under the
+  // sanitizer build this test fails on any out-of-bounds or uninitialized-memory use.
+  std::vector<std::uint8_t> jpeg = hostile::jpeg_with_undefined_huffman_tables();
+  try {
+    Image img = decode_image(jpeg.data(), jpeg.size(), "undefined-tables");
+    CHECK(img.height == 8);
+    CHECK(img.width == 8);
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("undefined-tables") != std::string::npos);
+  }
 }
