@@ -26,7 +26,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import shlex
 import subprocess
 import sys
@@ -34,39 +33,10 @@ import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bench_common import cpu_model, gpu_description, last_json  # noqa: E402
+
 TYPES = ["softmax", "cos2d", "external", "linformer", "additive", "efficient"]
-
-
-def run_case(cmd, timeout):
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout} s"}
-    for line in out.stdout.splitlines()[::-1]:
-        if line.startswith("{"):
-            return json.loads(line)
-    return {"error": (out.stderr or out.stdout).strip()[-300:] or f"exit code {out.returncode}"}
-
-
-def cpu_model():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor()
-
-
-def gpu_description():
-    """'NVIDIA H100 80GB HBM3, driver 580.xx, 81559 MiB' from nvidia-smi, or '' without it."""
-    try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=30).stdout.strip().splitlines()
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    if not out:
-        return ""
-    name, driver, mem = (v.strip() for v in (out[0].split(",") + ["", ""])[:3])
-    return f"{name}, driver {driver}, {mem}" + (f" ({len(out)} GPUs, cuda:0 used)" if len(out) > 1 else "")
 
 
 IMPLS = (("linattn", ""), ("torch", ' stroke-dasharray="5,4"'), ("torch-sdpa", ' stroke-dasharray="1,3"'))
@@ -159,10 +129,10 @@ def run_cpu(a, types, Ns, over_budget):
                 elif over_budget():
                     r = {"impl": impl, "type": t, "N": n, "error": "not run (time budget used up)"}
                 elif impl == "linattn":  # with the `linattn` program's default OMP_WAIT_POLICY (apps/main.cpp)
-                    r = run_case(a.cmd + ["--type", t, "--N", str(n), "--threads", str(a.threads), "--reps", str(a.reps)] + warm,
+                    r = last_json(a.cmd + ["--type", t, "--N", str(n), "--threads", str(a.threads), "--reps", str(a.reps)] + warm,
                                  a.timeout)
                 else:
-                    r = run_case([a.python, os.path.join(HERE, "torch_attention.py"), "--type", t,
+                    r = last_json([a.python, os.path.join(HERE, "torch_attention.py"), "--type", t,
                                   "--N", str(n), "--threads", str(a.threads), "--reps", str(a.reps)] + warm, a.timeout)
                 r.setdefault("impl", impl)
                 r.setdefault("type", t)
@@ -182,7 +152,7 @@ def run_gpu(a, types, Ns, over_budget, deadline):
             elif over_budget():
                 r = {"error": "not run (time budget used up)"}
             else:
-                r = run_case(a.cmd + ["--device", "cuda", "--type", t, "--N", str(n), "--threads", str(a.threads),
+                r = last_json(a.cmd + ["--device", "cuda", "--type", t, "--N", str(n), "--threads", str(a.threads),
                                       "--reps", str(a.reps), "--warmup", str(a.warmup)], a.timeout)
             r.update(impl="linattn", type=r.get("type", t), N=r.get("N", n))
             print(json.dumps(r), flush=True)

@@ -26,27 +26,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from bench_common import cpu_model, gpu_description, last_json  # noqa: E402
 TYPES = ["softmax", "cos2d", "external", "linformer", "additive", "efficient"]
-
-
-def last_json(cmd, timeout=None):
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout} s"}
-    for line in out.stdout.splitlines()[::-1]:
-        if line.startswith("{"):
-            return json.loads(line)
-    return {"error": (out.stderr or out.stdout).strip()[-300:] or f"exit code {out.returncode}"}
-
-
-def gpu_description():
-    try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=30).stdout.strip().splitlines()
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return out[0].replace(", ", ", driver ", 1) if out else ""
 
 
 def parse_args():
@@ -130,8 +112,7 @@ def main():
                                              if i in row]
         md += ["", f"Wall time of the whole run: {time.time() - start:.0f} s" + (f" (budget {a.budget:g} s)" if a.budget else "")]
     else:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "unknown CPU")
+        cpu = cpu_model()
         md = ["# ViT training step (CPU): linattn vs PyTorch\n",
               f"- command: `/usr/bin/python3 bench/run_train_step.py {' '.join(sys.argv[1:])}`".rstrip(),
               f"- machine: {cpu}, {os.cpu_count()} cores, {a.threads} threads for both",

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "train/atomic_file.h"
 
 namespace linattn {
 
@@ -87,16 +88,9 @@ void append_metrics(const std::string& path, const EpochMetrics& m) {
 }
 
 void write_metrics(const std::string& path, const std::vector<EpochMetrics>& records) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    for (const auto& m : records) out << to_json_line(m) << '\n';
-    out.flush();
-    LINATTN_CHECK(out.good(), "cannot write '", tmp, "'");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  LINATTN_CHECK(!ec, "cannot rename '", tmp, "' to '", path, "': ", ec.message());
+  std::string text;
+  for (const auto& m : records) text += to_json_line(m) + '\n';
+  write_text_atomically(path, text);
 }
 
 }  // namespace linattn

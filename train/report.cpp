@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "train/atomic_file.h"
 
 namespace linattn {
 
@@ -199,16 +200,7 @@ std::string render_report(const ReportInfo& info, const std::vector<EpochMetrics
 }
 
 void write_report(const std::string& path, const ReportInfo& info, const std::vector<EpochMetrics>& metrics) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << render_report(info, metrics);
-    out.flush();
-    LINATTN_CHECK(out.good(), "cannot write '", tmp, "'");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  LINATTN_CHECK(!ec, "cannot rename '", tmp, "' to '", path, "': ", ec.message());
+  write_text_atomically(path, render_report(info, metrics));
 }
 
 }  // namespace linattn

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "layers/attention/options.h"
+#include "train/atomic_file.h"
 #include "train/checkpoint.h"
 #include "train/data_setup.h"
 #include "train/model_factory.h"

@@ -224,17 +224,5 @@ void read_sweep_json(const std::string& path, SweepTableInfo& info, std::vector<
   }
 }
 
-void write_text_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    out.flush();
-    LINATTN_CHECK(out.good(), "cannot write '", tmp, "'");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  LINATTN_CHECK(!ec, "cannot rename '", tmp, "' to '", path, "': ", ec.message());
-}
 
 }  // namespace linattn

@@ -43,7 +43,4 @@ std::string sweep_json(const SweepTableInfo& info, const std::vector<SweepRow>& 
 // sweep.json's info and rows back (for --resume). Error names the file.
 void read_sweep_json(const std::string& path, SweepTableInfo& info, std::vector<SweepRow>& rows);
 
-// Writes `text` to `path` through a temporary file and a rename.
-void write_text_atomically(const std::string& path, const std::string& text);
-
 }  // namespace linattn

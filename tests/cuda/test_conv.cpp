@@ -21,6 +21,7 @@
 #include "core/ops.h"
 #include "support/cuda.h"
 #include "support/parity.h"
+#include "support/tf32_scope.h"
 
 using namespace linattn;
 using namespace linattn::testing;
@@ -32,23 +33,6 @@ constexpr Tolerance kF32{.max_rel = 2e-5};
 constexpr Tolerance kF32Long{.max_rel = 1e-4};
 constexpr Tolerance kTf32{.max_rel = 5e-3};
 constexpr Tolerance kF64{.max_rel = 1e-12};
-
-Tensor randn_as(DType dtype, const Shape& shape, std::uint64_t seed, bool requires_grad = true) {
-  Generator gen(seed);
-  return randn(shape, {.dtype = dtype, .requires_grad = requires_grad}, &gen);
-}
-
-// Sets allow_tf32 for a scope and restores the previous value.
-class Tf32Scope {
- public:
-  explicit Tf32Scope(bool on) : previous_(allow_tf32()) { set_allow_tf32(on); }
-  ~Tf32Scope() { set_allow_tf32(previous_); }
-  Tf32Scope(const Tf32Scope&) = delete;
-  Tf32Scope& operator=(const Tf32Scope&) = delete;
-
- private:
-  bool previous_;
-};
 
 struct ConvCase {
   Shape x, w;
@@ -79,7 +63,7 @@ void check_cases(DType dtype, Tolerance tol, const char* mode) {
   std::uint64_t seed = 1;
   for (const ConvCase& c : kCases) {
     const Conv2dParams p = c.p;
-    Tensor x = randn_as(dtype, c.x, ++seed), w = randn_as(dtype, c.w, ++seed), b = randn_as(dtype, {c.w[0]}, ++seed);
+    Tensor x = randn_t(c.x, ++seed, dtype), w = randn_t(c.w, ++seed, dtype), b = randn_t({c.w[0]}, ++seed, dtype);
     check_parity([p](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], in[2], p); }, {x, w, b}, tol, tol,
                  str_cat(mode, " conv2d with bias: ", c.name));
     check_parity([p](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], Tensor(), p); }, {x, w}, tol, tol,
@@ -104,8 +88,8 @@ void check_chunked(Tolerance tol, const char* mode) {
   std::uint64_t seed = 500;
   for (const ConvCase& c : kChunked) {
     const Conv2dParams p = c.p;
-    Tensor x = randn_as(DType::F32, c.x, ++seed), w = randn_as(DType::F32, c.w, ++seed);
-    Tensor b = randn_as(DType::F32, {c.w[0]}, ++seed);
+    Tensor x = randn_t(c.x, ++seed, DType::F32), w = randn_t(c.w, ++seed, DType::F32);
+    Tensor b = randn_t({c.w[0]}, ++seed, DType::F32);
     check_parity([p](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], in[2], p); }, {x, w, b}, tol, tol,
                  str_cat(mode, " conv2d: ", c.name));
   }
@@ -144,11 +128,11 @@ TEST_CASE("conv2d forward and gradients repeat bit for bit on CUDA") {
   REQUIRE_CUDA();
   Tf32Scope scope(false);
   const ConvCase& c = kChunked[0];
-  Tensor x = to_cuda(randn_as(DType::F32, c.x, 600)), w = to_cuda(randn_as(DType::F32, c.w, 601));
-  Tensor b = to_cuda(randn_as(DType::F32, {c.w[0]}, 602));
+  Tensor x = to_cuda(randn_t(c.x, 600, DType::F32)), w = to_cuda(randn_t(c.w, 601, DType::F32));
+  Tensor b = to_cuda(randn_t({c.w[0]}, 602, DType::F32));
   Tensor y1 = conv2d(x, w, b, c.p), y2 = conv2d(x, w, b, c.p);
   CHECK_CLOSE(y2, y1, kExact);
-  Tensor gy = to_cuda(randn_as(DType::F32, y1.shape(), 603, false));
+  Tensor gy = to_cuda(randn_t(y1.shape(), 603, DType::F32, false));
   auto g1 = grad(y1, {x, w, b}, gy), g2 = grad(y2, {x, w, b}, gy);
   for (std::size_t i = 0; i < g1.size(); ++i) {
     INFO("gradient ", i);
@@ -173,11 +157,11 @@ TEST_CASE("unfold and fold match the CPU exactly, forward and backward") {
   std::uint64_t seed = 700;
   for (DType dtype : {DType::F32, DType::F64}) {
     for (const FoldCase& c : cases) {
-      Tensor x = randn_as(dtype, c.x, ++seed);
+      Tensor x = randn_t(c.x, ++seed, dtype);
       check_parity([&c](const std::vector<Tensor>& in) { return unfold(in[0], c.kernel, c.stride, c.padding, c.dilation); },
                    {x}, kExact, kExact, str_cat("unfold ", dtype_name(dtype), ": ", c.name));
       const Shape cols_shape = unfold(x.detach(), c.kernel, c.stride, c.padding, c.dilation).shape();
-      Tensor cols = randn_as(dtype, cols_shape, ++seed);
+      Tensor cols = randn_t(cols_shape, ++seed, dtype);
       const std::array<std::int64_t, 2> size{c.x[2], c.x[3]};
       check_parity(
           [&c, size](const std::vector<Tensor>& in) { return fold(in[0], size, c.kernel, c.stride, c.padding, c.dilation); },

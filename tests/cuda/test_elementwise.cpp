@@ -32,11 +32,6 @@ constexpr Tolerance kMath{.rtol = 1e-6, .atol = 1e-6};
 constexpr Tolerance kGrad{.rtol = 1e-5, .atol = 1e-6};
 constexpr Tolerance kF64{.rtol = 1e-12, .atol = 1e-12};
 
-Tensor randn32(const Shape& shape, std::uint64_t seed, bool requires_grad = true) {
-  Generator gen(seed);
-  return randn(shape, {.dtype = DType::F32, .requires_grad = requires_grad}, &gen);
-}
-
 Tensor positive32(const Shape& shape, std::uint64_t seed, bool requires_grad = true) {
   Generator gen(seed);
   return uniform(shape, 0.5, 2.0, {.dtype = DType::F32, .requires_grad = requires_grad}, &gen);
@@ -91,8 +86,8 @@ TEST_CASE("binary ops match the CPU on every broadcast pattern, forward and back
   std::uint64_t seed = 1;
   for (const auto& op : ops) {
     for (const auto& c : kBroadcastCases) {
-      Tensor a = op.positive_a ? positive32(c.a, ++seed) : randn32(c.a, ++seed);
-      Tensor b = op.positive_b ? positive32(c.b, ++seed) : randn32(c.b, ++seed);
+      Tensor a = op.positive_a ? positive32(c.a, ++seed) : randn_t(c.a, ++seed);
+      Tensor b = op.positive_b ? positive32(c.b, ++seed) : randn_t(c.b, ++seed);
       check_parity([&](const std::vector<Tensor>& in) { return op.fn(in[0], in[1]); }, {a, b}, op.fwd, kGrad,
                    str_cat(op.name, ": ", c.name, " ", shape_str(c.a), " and ", shape_str(c.b)));
     }
@@ -165,7 +160,7 @@ TEST_CASE("unary ops match the CPU, forward and backward through autograd") {
   };
   std::uint64_t seed = 200;
   for (const auto& op : ops) {
-    Tensor x = op.positive ? positive32({7, 33, 5}, ++seed) : randn32({7, 33, 5}, ++seed);
+    Tensor x = op.positive ? positive32({7, 33, 5}, ++seed) : randn_t({7, 33, 5}, ++seed);
     check_parity([&](const std::vector<Tensor>& in) { return op.fn(in[0]); }, {x}, kMath, kGrad, op.name);
   }
   Tensor x64 = randn64({4, 9}, 300);
@@ -190,7 +185,7 @@ TEST_CASE("unary kernels, every op, match the CPU kernels, also in place") {
     cuda::unary(op, in_place, in_place, a, b);
     CHECK_CLOSE(in_place, y_gpu, kExact);
 
-    Tensor g = randn32({1000}, 500 + static_cast<std::uint64_t>(i), false);
+    Tensor g = randn_t({1000}, 500 + static_cast<std::uint64_t>(i), DType::F32, false);
     Tensor gx_cpu = empty_like(g), gx_gpu = empty_like(to_cuda(g));
     bool fused = true;
     try {
@@ -214,12 +209,12 @@ TEST_CASE("where and masked_fill match the CPU for any condition dtype, forward 
   std::uint64_t seed = 600;
   for (DType cond_dtype : {DType::F32, DType::F64, DType::I64}) {
     Tensor cond = gt(small_ints({4, 1, 6}, ++seed, cond_dtype), small_ints({1}, 7, cond_dtype));
-    Tensor a = randn32({4, 5, 6}, ++seed), b = randn32({6}, ++seed);
+    Tensor a = randn_t({4, 5, 6}, ++seed), b = randn_t({6}, ++seed);
     check_parity([](const std::vector<Tensor>& in) { return where(in[0], in[1], in[2]); }, {cond, a, b}, kExact, kGrad,
                  str_cat("where, condition ", dtype_name(cond_dtype)));
   }
-  Tensor x = randn32({2, 3, 7, 7}, ++seed);
-  Tensor mask = gt(randn32({2, 1, 1, 7}, ++seed, false), scalar(0.0));
+  Tensor x = randn_t({2, 3, 7, 7}, ++seed);
+  Tensor mask = gt(randn_t({2, 1, 1, 7}, ++seed, DType::F32, false), scalar(0.0));
   check_parity([](const std::vector<Tensor>& in) { return masked_fill(in[0], in[1], -1e9); }, {x, mask}, kExact, kGrad,
                "masked_fill with an attention-style mask");
 }
@@ -227,7 +222,7 @@ TEST_CASE("where and masked_fill match the CPU for any condition dtype, forward 
 TEST_CASE("elementwise ops on a 1M-element tensor") {
   REQUIRE_CUDA();
   // 2^20 elements on the row-bias path (one thread per element, 4096 blocks).
-  Tensor x = randn32({256, 4096}, 700, false), bias = randn32({4096}, 701, false);
+  Tensor x = randn_t({256, 4096}, 700, DType::F32, false), bias = randn_t({4096}, 701, DType::F32, false);
   check_parity([](const std::vector<Tensor>& in) { return gelu(add(in[0], in[1])); }, {x, bias}, kMath, kGrad,
                "gelu(x + bias), 1M elements");
 }

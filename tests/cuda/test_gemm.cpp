@@ -12,6 +12,7 @@
 #include "core/ops.h"
 #include "support/cuda.h"
 #include "support/parity.h"
+#include "support/tf32_scope.h"
 
 using namespace linattn;
 using namespace linattn::testing;
@@ -21,23 +22,6 @@ namespace {
 constexpr Tolerance kF32{.max_rel = 1e-5};
 constexpr Tolerance kTf32{.max_rel = 5e-3};
 constexpr Tolerance kF64{.max_rel = 1e-12};
-
-Tensor randn32(const Shape& shape, std::uint64_t seed, bool requires_grad = true) {
-  Generator gen(seed);
-  return randn(shape, {.dtype = DType::F32, .requires_grad = requires_grad}, &gen);
-}
-
-// Sets allow_tf32 for a scope and restores the previous value.
-class Tf32Scope {
- public:
-  explicit Tf32Scope(bool on) : previous_(allow_tf32()) { set_allow_tf32(on); }
-  ~Tf32Scope() { set_allow_tf32(previous_); }
-  Tf32Scope(const Tf32Scope&) = delete;
-  Tf32Scope& operator=(const Tf32Scope&) = delete;
-
- private:
-  bool previous_;
-};
 
 // Stored shape of an operand: (rows, cols) of op(X) = (r, c), transposed when stored so.
 Shape stored(Shape batch, std::int64_t r, std::int64_t c, bool transposed) {
@@ -57,18 +41,18 @@ void check_bmm_family(Tolerance tol, const char* mode) {
       };
       for (const auto& bt : {Batching{{3}, {3}, "batched"}, Batching{{}, {2, 3}, "a shared"},
                              Batching{{2, 3}, {}, "b shared"}, Batching{{}, {}, "single"}}) {
-        Tensor a = randn32(stored(bt.a, m, k, ta), ++seed), b = randn32(stored(bt.b, k, n, tb), ++seed);
+        Tensor a = randn_t(stored(bt.a, m, k, ta), ++seed), b = randn_t(stored(bt.b, k, n, tb), ++seed);
         check_parity([&](const std::vector<Tensor>& in) { return bmm(in[0], in[1], ta, tb); }, {a, b}, tol, tol,
                      str_cat(mode, " bmm ", bt.name, ta ? " Aᵀ" : " A", tb ? " Bᵀ" : " B"));
       }
     }
   }
-  Tensor x = randn32({4, 10, 48}, ++seed), w = randn32({24, 48}, ++seed), bias = randn32({24}, ++seed);
+  Tensor x = randn_t({4, 10, 48}, ++seed), w = randn_t({24, 48}, ++seed), bias = randn_t({24}, ++seed);
   check_parity([](const std::vector<Tensor>& in) { return linear(in[0], in[1], in[2]); }, {x, w, bias}, tol, tol,
                str_cat(mode, " linear with bias"));
   check_parity([](const std::vector<Tensor>& in) { return linear(in[0], in[1]); }, {x, w}, tol, tol,
                str_cat(mode, " linear without bias"));
-  Tensor p = randn32({2, 5, 96, 64}, ++seed), q = randn32({2, 5, 64, 80}, ++seed);
+  Tensor p = randn_t({2, 5, 96, 64}, ++seed), q = randn_t({2, 5, 64, 80}, ++seed);
   check_parity([](const std::vector<Tensor>& in) { return matmul(in[0], in[1]); }, {p, q}, tol, tol,
                str_cat(mode, " matmul, 4-D"));
 }
@@ -86,7 +70,7 @@ TEST_CASE("gemm with TF32 on matches OpenBLAS within TF32 precision") {
   Tf32Scope scope(true);
   check_bmm_family(kTf32, "tf32");
   // TF32 must really be used at a tensor-core size: the result differs from full float32.
-  Tensor a = to_cuda(randn32({256, 256}, 50, false)), b = to_cuda(randn32({256, 256}, 51, false));
+  Tensor a = to_cuda(randn_t({256, 256}, 50, DType::F32, false)), b = to_cuda(randn_t({256, 256}, 51, DType::F32, false));
   Tensor tf32 = matmul(a, b);
   set_allow_tf32(false);
   Tensor fp32 = matmul(a, b);

@@ -29,18 +29,13 @@ Tensor index_of(const Shape& shape, std::int64_t size, std::int64_t salt) {
   return i64(v, shape);
 }
 
-Tensor randn_as(DType dtype, const Shape& shape, std::uint64_t seed, bool requires_grad = true) {
-  Generator gen(seed);
-  return randn(shape, {.dtype = dtype, .requires_grad = requires_grad}, &gen);
-}
-
 }  // namespace
 
 TEST_CASE("index_select on CUDA matches the CPU on every axis, forward and backward") {
   REQUIRE_CUDA();
   std::uint64_t seed = 1;
   for (DType dtype : {DType::F32, DType::F64}) {
-    Tensor x = randn_as(dtype, {5, 6, 7}, ++seed);
+    Tensor x = randn_t({5, 6, 7}, ++seed, dtype);
     for (std::int64_t axis : {0, 1, 2, -1}) {
       const std::int64_t size = x.size(static_cast<int>(axis < 0 ? axis + 3 : axis));
       Tensor idx = index_of({11}, size, axis + 5);  // longer than the axis: repeats
@@ -49,7 +44,7 @@ TEST_CASE("index_select on CUDA matches the CPU on every axis, forward and backw
     }
   }
   // Many repeats of few rows: index_add sums ~140 contributions per destination row.
-  Tensor x = randn_as(DType::F32, {3, 7, 33}, 50);
+  Tensor x = randn_t({3, 7, 33}, 50, DType::F32);
   Tensor idx = index_of({1000}, 7, 2);
   check_parity([](const std::vector<Tensor>& in) { return index_select(in[0], 1, in[1]); }, {x, idx}, kExact, kExact,
                "index_select with 1000 indices into 7 rows");
@@ -72,7 +67,7 @@ TEST_CASE("gather on CUDA matches the CPU, including an index smaller than the i
   };
   for (DType dtype : {DType::F32, DType::F64}) {
     for (const GatherCase& c : cases) {
-      Tensor x = randn_as(dtype, c.x, ++seed);
+      Tensor x = randn_t(c.x, ++seed, dtype);
       Tensor idx = index_of(c.index, c.x[static_cast<std::size_t>(c.axis)], static_cast<std::int64_t>(seed));
       const int axis = c.axis;
       check_parity([axis](const std::vector<Tensor>& in) { return gather(in[0], axis, in[1]); }, {x, idx}, kExact,
@@ -98,7 +93,7 @@ TEST_CASE("scatter_add on CUDA matches the CPU, forward and backward in x and sr
   };
   for (DType dtype : {DType::F32, DType::F64}) {
     for (const ScatterCase& c : cases) {
-      Tensor x = randn_as(dtype, c.x, ++seed), src = randn_as(dtype, c.index, ++seed);
+      Tensor x = randn_t(c.x, ++seed, dtype), src = randn_t(c.index, ++seed, dtype);
       Tensor idx = index_of(c.index, c.x[static_cast<std::size_t>(c.axis)], static_cast<std::int64_t>(seed));
       const int axis = c.axis;
       check_parity([axis](const std::vector<Tensor>& in) { return scatter_add(in[0], axis, in[1], in[2]); },
@@ -115,10 +110,10 @@ TEST_CASE("scatter_add on CUDA matches the CPU, forward and backward in x and sr
 
 TEST_CASE("indexing backward on CUDA repeats bit for bit") {
   REQUIRE_CUDA();
-  Tensor x = to_cuda(randn_as(DType::F32, {4, 9, 16}, 300));
+  Tensor x = to_cuda(randn_t({4, 9, 16}, 300, DType::F32));
   Tensor idx = to_cuda(index_of({700}, 9, 1)), gidx = to_cuda(index_of({4, 300, 16}, 9, 2));
-  Tensor g = to_cuda(randn_as(DType::F32, {4, 700, 16}, 301, false));
-  Tensor gg = to_cuda(randn_as(DType::F32, {4, 300, 16}, 302, false));
+  Tensor g = to_cuda(randn_t({4, 700, 16}, 301, DType::F32, false));
+  Tensor gg = to_cuda(randn_t({4, 300, 16}, 302, DType::F32, false));
   Tensor a = grad(index_select(x, 1, idx), {x}, g)[0], b = grad(gather(x, 1, gidx), {x}, gg)[0];
   Tensor a2 = grad(index_select(x, 1, idx), {x}, g)[0], b2 = grad(gather(x, 1, gidx), {x}, gg)[0];
   CHECK_CLOSE(a2, a, kExact);

@@ -23,11 +23,6 @@ namespace {
 constexpr Tolerance kExact{};
 constexpr Tolerance kGrad{.rtol = 1e-5, .atol = 1e-6};
 
-Tensor randn32(const Shape& shape, std::uint64_t seed, bool requires_grad = true) {
-  Generator gen(seed);
-  return randn(shape, {.dtype = DType::F32, .requires_grad = requires_grad}, &gen);
-}
-
 TensorFn permute_fn(std::vector<int> perm) {
   return [perm](const std::vector<Tensor>& in) { return permute(in[0], perm); };
 }
@@ -36,7 +31,7 @@ TensorFn permute_fn(std::vector<int> perm) {
 
 TEST_CASE("permute matches the CPU for all 24 permutations of a 4-D tensor, forward and backward") {
   REQUIRE_CUDA();
-  Tensor x = randn32({2, 3, 4, 5}, 1);
+  Tensor x = randn_t({2, 3, 4, 5}, 1);
   std::vector<int> perm = {0, 1, 2, 3};
   do {
     check_parity(permute_fn(perm), {x}, kExact, kExact,
@@ -65,7 +60,7 @@ TEST_CASE("permute paths: size-1 axes, tiled transposes, large tensors, every dt
   };
   std::uint64_t seed = 10;
   for (const auto& c : cases) {
-    Tensor x = randn32(c.shape, ++seed);
+    Tensor x = randn_t(c.shape, ++seed);
     check_parity(permute_fn(c.perm), {x}, kExact, kExact, str_cat("float32 ", c.path, " ", shape_str(c.shape)));
     Tensor x64 = randn64(c.shape, ++seed);
     check_parity(permute_fn(c.perm), {x64}, kExact, kExact, str_cat("float64 ", c.path));
@@ -74,14 +69,14 @@ TEST_CASE("permute paths: size-1 axes, tiled transposes, large tensors, every dt
   }
   Tensor empty = zeros({0, 3, 4});
   check_parity(permute_fn({2, 0, 1}), {empty}, kExact, kExact, "empty tensor");
-  Tensor t = randn32({2, 6, 9}, 99);
+  Tensor t = randn_t({2, 6, 9}, 99);
   check_parity([](const std::vector<Tensor>& in) { return transpose(in[0], -1, -2); }, {t}, kExact, kExact,
                "transpose(-1, -2)");
 }
 
 TEST_CASE("narrow, slice, cat, split and chunk match the CPU, forward and backward") {
   REQUIRE_CUDA();
-  Tensor x = randn32({4, 9, 6}, 20);
+  Tensor x = randn_t({4, 9, 6}, 20);
   for (int axis : {0, 1, 2}) {
     check_parity([&](const std::vector<Tensor>& in) { return narrow(in[0], axis, 1, 2); }, {x}, kExact, kExact,
                  str_cat("narrow along axis ", axis));
@@ -94,7 +89,7 @@ TEST_CASE("narrow, slice, cat, split and chunk match the CPU, forward and backwa
         },
         {x}, kExact, kExact, str_cat("chunk + cat along axis ", axis));
   }
-  Tensor a = randn32({3, 2, 5}, 21), b = randn32({3, 4, 5}, 22), c = randn32({3, 1, 5}, 23);
+  Tensor a = randn_t({3, 2, 5}, 21), b = randn_t({3, 4, 5}, 22), c = randn_t({3, 1, 5}, 23);
   check_parity([](const std::vector<Tensor>& in) { return cat(in, 1); }, {a, b, c}, kExact, kExact,
                "cat of three along the middle axis");
   Tensor i = reshape(arange(24), {2, 3, 4});
@@ -124,7 +119,7 @@ TEST_CASE("expand matches the CPU, forward and backward (sum back to the input s
   std::uint64_t seed = 40;
   for (const auto& c : {Case{{3, 1, 5}, {2, 3, 4, 5}}, Case{{}, {4, 4}}, Case{{6}, {5, 6}}, Case{{5, 1}, {5, 6}},
                         Case{{1, 1}, {3, 2}}, Case{{2, 1, 3, 1}, {2, 4, 3, 5}}}) {
-    Tensor x = randn32(c.from, ++seed);
+    Tensor x = randn_t(c.from, ++seed);
     check_parity([&](const std::vector<Tensor>& in) { return expand(in[0], c.to); }, {x}, kExact, kGrad,
                  str_cat("expand ", shape_str(c.from), " to ", shape_str(c.to)));
   }

@@ -24,15 +24,10 @@ constexpr Tolerance kF32{.rtol = 1e-5, .max_rel = 1e-5};
 constexpr Tolerance kStats{.rtol = 1e-6, .atol = 1e-7};
 constexpr Tolerance kF64{.rtol = 1e-12, .max_rel = 1e-12};
 
-Tensor randn_as(DType dtype, const Shape& shape, std::uint64_t seed, bool requires_grad = true) {
-  Generator gen(seed);
-  return randn(shape, {.dtype = dtype, .requires_grad = requires_grad}, &gen);
-}
-
 // x with a per-run offset and scale, so the statistics are far from (0, 1).
 Tensor input(DType dtype, const Shape& shape, std::uint64_t seed) {
   NoGradGuard no_grad;
-  return affine(randn_as(dtype, shape, seed, false), 2.5, 0.75).requires_grad_();
+  return affine(randn_t(shape, seed, dtype, false), 2.5, 0.75).requires_grad_();
 }
 
 const std::vector<Shape> kShapes = {
@@ -56,10 +51,10 @@ void check_training(DType dtype, Tolerance tol, Tolerance stats_tol) {
     for (const Affine& a : kAffine) {
       const std::int64_t C = shape[1];
       Tensor x = input(dtype, shape, ++seed);
-      Tensor w = a.weight ? randn_as(dtype, {C}, ++seed) : Tensor();
-      Tensor b = a.bias ? randn_as(dtype, {C}, ++seed) : Tensor();
+      Tensor w = a.weight ? randn_t({C}, ++seed, dtype) : Tensor();
+      Tensor b = a.bias ? randn_t({C}, ++seed, dtype) : Tensor();
       // Running statistics: one pair per device, updated in place by the forward.
-      Tensor rm_cpu = randn_as(dtype, {C}, ++seed, false), rv_cpu = add(rm_cpu, 3.0);
+      Tensor rm_cpu = randn_t({C}, ++seed, dtype, false), rv_cpu = add(rm_cpu, 3.0);
       Tensor rm_gpu = to_cuda(rm_cpu), rv_gpu = to_cuda(rv_cpu);
       for (double momentum : {0.1, 0.35}) {
         check_parity(
@@ -86,9 +81,9 @@ void check_eval(DType dtype, Tolerance tol) {
     for (const Affine& a : kAffine) {
       const std::int64_t C = shape[1];
       Tensor x = input(dtype, shape, ++seed);
-      Tensor w = a.weight ? randn_as(dtype, {C}, ++seed) : Tensor();
-      Tensor b = a.bias ? randn_as(dtype, {C}, ++seed) : Tensor();
-      Tensor rm = randn_as(dtype, {C}, ++seed, false), rv = add(abs(randn_as(dtype, {C}, ++seed, false)), 0.5);
+      Tensor w = a.weight ? randn_t({C}, ++seed, dtype) : Tensor();
+      Tensor b = a.bias ? randn_t({C}, ++seed, dtype) : Tensor();
+      Tensor rm = randn_t({C}, ++seed, dtype, false), rv = add(abs(randn_t({C}, ++seed, dtype, false)), 0.5);
       check_parity([](const std::vector<Tensor>& in) { return batch_norm(in[0], in[1], in[2], in[3], in[4], false); },
                    {x, w, b, rm, rv}, tol, tol,
                    str_cat("batch_norm eval ", dtype_name(dtype), " ", shape_str(shape), ", ", a.name));
@@ -121,11 +116,11 @@ TEST_CASE("batch_norm evaluation on CUDA matches the CPU and leaves the running 
 
 TEST_CASE("batch_norm on CUDA repeats bit for bit") {
   REQUIRE_CUDA();
-  Tensor x = to_cuda(input(DType::F32, {8, 16, 32, 32}, 500)), w = to_cuda(randn_as(DType::F32, {16}, 501));
-  Tensor b = to_cuda(randn_as(DType::F32, {16}, 502));
+  Tensor x = to_cuda(input(DType::F32, {8, 16, 32, 32}, 500)), w = to_cuda(randn_t({16}, 501, DType::F32));
+  Tensor b = to_cuda(randn_t({16}, 502, DType::F32));
   Tensor y1 = batch_norm(x, w, b, Tensor(), Tensor(), true), y2 = batch_norm(x, w, b, Tensor(), Tensor(), true);
   CHECK_CLOSE(y2, y1, kExact);
-  Tensor gy = to_cuda(randn_as(DType::F32, y1.shape(), 503, false));
+  Tensor gy = to_cuda(randn_t(y1.shape(), 503, DType::F32, false));
   auto g1 = grad(y1, {x, w, b}, gy), g2 = grad(y2, {x, w, b}, gy);
   for (std::size_t i = 0; i < g1.size(); ++i) {
     INFO("gradient ", i);

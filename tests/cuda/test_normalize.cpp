@@ -17,6 +17,7 @@
 
 #include "core/ops.h"
 #include "support/cuda.h"
+#include "axis_cases.h"
 #include "support/parity.h"
 
 using namespace linattn;
@@ -27,29 +28,6 @@ namespace {
 constexpr Tolerance kForward{.rtol = 1e-5, .max_rel = 2e-6};
 constexpr Tolerance kGrad{.rtol = 1e-5, .atol = 1e-6, .max_rel = 1e-5};
 constexpr Tolerance kF64{.rtol = 1e-10, .atol = 1e-12, .max_rel = 1e-12};
-
-Tensor randn_t(const Shape& shape, std::uint64_t seed, DType dtype = DType::F32, bool requires_grad = true) {
-  Generator gen(seed);
-  return randn(shape, {.dtype = dtype, .requires_grad = requires_grad}, &gen);
-}
-
-struct AxisCase {
-  Shape shape;
-  std::int64_t axis;
-  const char* path;
-};
-const std::vector<AxisCase> kAxisCases = {
-    {{37, 45}, -1, "rows, one warp per row"},
-    {{3, 1025}, -1, "rows of 1025, one block"},
-    {{2, 30000}, -1, "long rows, one block"},
-    {{6, 50, 7}, 1, "columns, narrow tile (inner 7)"},
-    {{4, 300, 100}, 1, "columns, 32-wide tiles, partial last tile"},
-    {{2, 3000, 3}, 1, "long columns"},
-    {{3000, 5}, 0, "leading axis"},
-    {{0, 5}, -1, "no rows"},
-    {{3, 0}, -1, "empty rows"},
-    {{2, 0, 3}, 1, "empty columns"},
-};
 
 }  // namespace
 

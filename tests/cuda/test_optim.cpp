@@ -32,11 +32,6 @@ constexpr Tolerance kOptim{.rtol = 1e-6, .max_rel = 1e-6};
 constexpr Tolerance kF64{.rtol = 1e-14, .max_rel = 1e-14};
 constexpr int kSteps = 5;
 
-Tensor randn_t(const Shape& shape, std::uint64_t seed, DType dtype) {
-  Generator gen(seed);
-  return randn(shape, {.dtype = dtype}, &gen);
-}
-
 // The same tensors on the CPU and on cuda:0.
 struct Twin {
   Tensor cpu, gpu;
@@ -64,10 +59,10 @@ TEST_CASE("adamw_step matches the CPU over several steps, float32 and float64") 
     for (const Shape& shape : {Shape{1001}, Shape{7, 33}, Shape{0}}) {
       for (double wd : {0.0, 0.05}) {
         INFO(dtype_name(dtype), " ", shape_str(shape), " weight decay ", wd);
-        Twin p = Twin::of(randn_t(shape, 1, dtype));
+        Twin p = Twin::of(randn_t(shape, 1, dtype, false));
         Twin m = Twin::of(zeros(shape, {.dtype = dtype})), v = Twin::of(zeros(shape, {.dtype = dtype}));
         for (int step = 1; step <= kSteps; ++step) {
-          Twin g = Twin::of(randn_t(shape, 100 + static_cast<std::uint64_t>(step), dtype));
+          Twin g = Twin::of(randn_t(shape, 100 + static_cast<std::uint64_t>(step), dtype, false));
           const AdamWScalars s = adamw_scalars(1e-2, wd, step);
           LINATTN_DISPATCH(p.cpu.device(), adamw_step, p.cpu, g.cpu, m.cpu, v.cpu, s);
           LINATTN_DISPATCH(p.gpu.device(), adamw_step, p.gpu, g.gpu, m.gpu, v.gpu, s);
@@ -100,11 +95,11 @@ TEST_CASE("sgd_step matches the CPU over several steps: weight decay, momentum, 
     for (const Shape& shape : {Shape{1001}, Shape{0}}) {
       for (const auto& c : cases) {
         INFO(dtype_name(dtype), " ", shape_str(shape), " ", c.what);
-        Twin p = Twin::of(randn_t(shape, 2, dtype));
+        Twin p = Twin::of(randn_t(shape, 2, dtype, false));
         const bool has_buffer = c.momentum != 0.0;
         Twin buf = has_buffer ? Twin::of(zeros(shape, {.dtype = dtype})) : Twin{};
         for (int step = 1; step <= kSteps; ++step) {
-          Twin g = Twin::of(randn_t(shape, 200 + static_cast<std::uint64_t>(step), dtype));
+          Twin g = Twin::of(randn_t(shape, 200 + static_cast<std::uint64_t>(step), dtype, false));
           SgdScalars s;
           s.lr = 0.05;
           s.weight_decay = c.weight_decay;
@@ -126,10 +121,10 @@ TEST_CASE("sgd_step matches the CPU over several steps: weight decay, momentum, 
 TEST_CASE("adamw_step is bit-identical run to run on the GPU") {
   REQUIRE_CUDA();
   auto run = [] {
-    Tensor p = randn_t({5000}, 3, DType::F32).to(Device::cuda());
+    Tensor p = randn_t({5000}, 3, DType::F32, false).to(Device::cuda());
     Tensor m = zeros({5000}, {.device = Device::cuda()}), v = zeros({5000}, {.device = Device::cuda()});
     for (int step = 1; step <= kSteps; ++step) {
-      Tensor g = randn_t({5000}, 300 + static_cast<std::uint64_t>(step), DType::F32).to(Device::cuda());
+      Tensor g = randn_t({5000}, 300 + static_cast<std::uint64_t>(step), DType::F32, false).to(Device::cuda());
       LINATTN_DISPATCH(p.device(), adamw_step, p, g, m, v, adamw_scalars(1e-3, 0.05, step));
     }
     return p.cpu().to_vector<float>();

@@ -39,11 +39,6 @@ const std::vector<PoolCase> kCases = {
     {{2, 16, 32, 32}, {2, 2}, {2, 2}, {0, 0}, "larger: 16 channels of 32x32"},
 };
 
-Tensor randn_as(DType dtype, const Shape& shape, std::uint64_t seed, bool requires_grad = true) {
-  Generator gen(seed);
-  return randn(shape, {.dtype = dtype, .requires_grad = requires_grad}, &gen);
-}
-
 }  // namespace
 
 TEST_CASE("max_pool2d matches the CPU exactly, forward and backward, float32 and float64") {
@@ -51,7 +46,7 @@ TEST_CASE("max_pool2d matches the CPU exactly, forward and backward, float32 and
   std::uint64_t seed = 1;
   for (DType dtype : {DType::F32, DType::F64}) {
     for (const PoolCase& c : kCases) {
-      Tensor x = randn_as(dtype, c.x, ++seed);
+      Tensor x = randn_t(c.x, ++seed, dtype);
       check_parity([&c](const std::vector<Tensor>& in) { return max_pool2d(in[0], c.kernel, c.stride, c.padding); }, {x},
                    kExact, kExact, str_cat("max_pool2d ", dtype_name(dtype), ": ", c.name));
     }
@@ -94,7 +89,7 @@ TEST_CASE("avg_pool2d matches the CPU exactly with and without counting the padd
   for (DType dtype : {DType::F32, DType::F64}) {
     for (bool include_pad : {true, false}) {
       for (const PoolCase& c : kCases) {
-        Tensor x = randn_as(dtype, c.x, ++seed);
+        Tensor x = randn_t(c.x, ++seed, dtype);
         check_parity(
             [&c, include_pad](const std::vector<Tensor>& in) {
               return avg_pool2d(in[0], c.kernel, c.stride, c.padding, include_pad);

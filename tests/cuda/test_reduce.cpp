@@ -25,11 +25,6 @@ constexpr Tolerance kReduce{.rtol = 1e-5, .max_rel = 1e-6};
 constexpr Tolerance kGrad{.rtol = 1e-5, .atol = 1e-6};
 constexpr Tolerance kF64{.rtol = 1e-12, .atol = 1e-12};
 
-Tensor randn32(const Shape& shape, std::uint64_t seed, bool requires_grad = true) {
-  Generator gen(seed);
-  return randn(shape, {.dtype = DType::F32, .requires_grad = requires_grad}, &gen);
-}
-
 // Shapes and axes chosen to hit each launch path of core/cuda/reduce.cu.
 struct ReduceCase {
   Shape shape;
@@ -56,7 +51,7 @@ TEST_CASE("sum and mean match the CPU on every launch path, forward and backward
   REQUIRE_CUDA();
   std::uint64_t seed = 1;
   for (const auto& c : kCases) {
-    Tensor x = randn32(c.shape, ++seed);
+    Tensor x = randn_t(c.shape, ++seed);
     for (bool keepdim : {false, true}) {
       check_parity([&](const std::vector<Tensor>& in) { return sum(in[0], c.axes, keepdim); }, {x}, kReduce, kGrad,
                    str_cat("sum: ", c.path, " ", shape_str(c.shape), keepdim ? " keepdim" : ""));
@@ -72,7 +67,7 @@ TEST_CASE("max, min and var match the CPU on every launch path, forward and back
   std::uint64_t seed = 100;
   for (const auto& c : kCases) {
     if (numel(c.shape) == 0) continue;  // max/min of an empty tensor is an error on both devices
-    Tensor x = randn32(c.shape, ++seed);
+    Tensor x = randn_t(c.shape, ++seed);
     check_parity([&](const std::vector<Tensor>& in) { return max(in[0], c.axes); }, {x}, kExact, kGrad,
                  str_cat("max: ", c.path, " ", shape_str(c.shape)));
     check_parity([&](const std::vector<Tensor>& in) { return min(in[0], c.axes); }, {x}, kExact, kGrad,
@@ -113,7 +108,7 @@ TEST_CASE("argmax matches the CPU: first index on ties, NaN rules, every launch 
   std::uint64_t seed = 200;
   for (const auto& c : kCases) {
     if (c.axes.size() != 1 || numel(c.shape) == 0) continue;
-    Tensor r = randn32(c.shape, ++seed, false);
+    Tensor r = randn_t(c.shape, ++seed, DType::F32, false);
     check_parity([&](const std::vector<Tensor>& in) { return argmax(in[0], c.axes[0], true); }, {r}, kExact, kExact,
                  str_cat("argmax: ", c.path, " ", shape_str(c.shape)));
   }
@@ -142,8 +137,8 @@ TEST_CASE("reductions of int64 and float64 match the CPU") {
 
 TEST_CASE("reductions are deterministic run to run") {
   REQUIRE_CUDA();
-  Tensor x = to_cuda(randn32({1 << 20}, 400, false));
-  Tensor cols = to_cuda(randn32({30000, 6}, 401, false));
+  Tensor x = to_cuda(randn_t({1 << 20}, 400, DType::F32, false));
+  Tensor cols = to_cuda(randn_t({30000, 6}, 401, DType::F32, false));
   const auto first = sum(x).to_vector<float>();
   const auto first_cols = sum(cols, {0}).to_vector<float>();
   for (int run = 0; run < 5; ++run) {

@@ -32,6 +32,12 @@ Comparison compare(const Tensor& actual, const Tensor& expected, Tolerance tol);
 // A copy of a CPU tensor on cuda:0 with the same requires_grad (a new leaf).
 Tensor to_cuda(const Tensor& cpu);
 
+// A seeded standard-normal CPU tensor (float32 unless told), the inputs of the parity tests.
+inline Tensor randn_t(const Shape& shape, std::uint64_t seed, DType dtype = DType::F32, bool requires_grad = true) {
+  Generator gen(seed);
+  return randn(shape, {.dtype = dtype, .requires_grad = requires_grad}, &gen);
+}
+
 void check_parity(const TensorFn& f, const std::vector<Tensor>& cpu_inputs, Tolerance forward, Tolerance backward,
                   const std::string& what, std::uint64_t grad_seed = 99);
 
