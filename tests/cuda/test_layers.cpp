@@ -27,6 +27,7 @@
 #include "models/eamlp.h"
 #include "models/vit.h"
 #include "support/cuda.h"
+#include "models/tiny_eamlp.h"
 #include "support/parity.h"
 #include "support/tf32_scope.h"
 
@@ -143,18 +144,6 @@ ViTOptions tiny_vit(const std::string& type, const std::string& pool) {
   return o;
 }
 
-EAMLPOptions tiny_eamlp(const AttentionOptions& attention) {  // as tests/models/test_eamlp.cpp
-  EAMLPOptions o;
-  o.image_size = 8;
-  o.token_dim = 4;
-  o.token_memory = 5;
-  o.embed_dim = 8;
-  o.depth = 2;
-  o.heads = 2;
-  o.num_classes = 3;
-  o.attention = attention;
-  return o;
-}
 
 }  // namespace
 
@@ -233,7 +222,7 @@ TEST_CASE("EAMLP on CUDA matches the CPU: logits and every parameter gradient") 
   for (const auto& mode : kModes) {
     for (const auto& [name, attention] : {std::pair<const char*, AttentionOptions>{"external", ExternalOptions{.S = 4}},
                                           {"softmax", SoftmaxOptions{}}}) {
-      const EAMLPOptions o = tiny_eamlp(attention);
+      const EAMLPOptions o = tiny_eamlp_options(attention);
       check_module<EAMLP>(
           [o] {
             Generator gen(41);

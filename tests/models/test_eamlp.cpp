@@ -12,8 +12,10 @@
 #include "models/eamlp.h"
 #include "support/gradcheck.h"
 #include "support/values.h"
+#include "tiny_eamlp.h"
 
 using namespace linattn;
+using linattn::testing::tiny_eamlp_options;
 
 namespace {
 
@@ -21,19 +23,6 @@ void set_values(const Tensor& t, const std::vector<double>& values) {
   t.copy_(from_values(values, t.shape(), {.dtype = DType::F64}));
 }
 
-// The tiny configuration of eamlp_ref.py's TINY: 8×8 images, grids 8, 4, 2.
-EAMLPOptions tiny_options(const AttentionOptions& attention) {
-  EAMLPOptions o;
-  o.image_size = 8;
-  o.token_dim = 4;
-  o.token_memory = 5;
-  o.embed_dim = 8;
-  o.depth = 2;
-  o.heads = 2;
-  o.num_classes = 3;
-  o.attention = attention;
-  return o;
-}
 
 // eamlp_ref.py's spot_fill_: the k-th parameter in sorted-name order, element i:
 // s = sin(0.37·i + 1.3·k + 0.5); ≥2-D tensors (but cls_token) s/√(last axis), LayerNorm weights
@@ -102,7 +91,7 @@ TEST_CASE("token external attention ties linear_1 to linear_0 transposed at init
   CHECK(a.linear_1->weight.to_vector<float>() == transpose(a.linear_0->weight, 0, 1).to_vector<float>());
   CHECK(!a.linear_1->weight.shares_storage(a.linear_0->weight));  // two parameters: they train apart
   // In the model the tie survives T2T-ViT's re-initialization (trunc_normal on every Linear).
-  EAMLPOptions o = tiny_options(SoftmaxOptions{});
+  EAMLPOptions o = tiny_eamlp_options(SoftmaxOptions{});
   EAMLP model(o, gen);
   for (auto& t : model.tokens_to_token->attentions) {
     const TokenExternalMemory& m = *t->attn;
@@ -179,7 +168,7 @@ TEST_CASE("EAMLP's position encoding is T2T-ViT's fixed sinusoid table") {
   CHECK_VALUES(e, 1e-15, {0, 1, 0, 1, std::sin(1.0), std::cos(1.0), std::sin(0.01), std::cos(0.01), std::sin(2.0),
                           std::cos(2.0), std::sin(0.02), std::cos(0.02)});
   Generator gen(4);
-  EAMLP model(tiny_options(SoftmaxOptions{}), gen);
+  EAMLP model(tiny_eamlp_options(SoftmaxOptions{}), gen);
   CHECK(model.pos_embed.shape() == Shape{1, 5, 8});
   CHECK(!model.pos_embed.requires_grad());
   CHECK(model.pos_embed.to(DType::F64).to_vector<double>() ==
@@ -188,7 +177,7 @@ TEST_CASE("EAMLP's position encoding is T2T-ViT's fixed sinusoid table") {
 
 TEST_CASE("EAMLP reads the logits out of the cls token") {
   Generator gen(5);
-  EAMLP model(tiny_options(SoftmaxOptions{}), gen);
+  EAMLP model(tiny_eamlp_options(SoftmaxOptions{}), gen);
   model.to(DType::F64);
   model.eval();
   Tensor img = testing::randn64({3, 3, 8, 8}, 6, false);
@@ -211,7 +200,7 @@ TEST_CASE("EAMLP reads the logits out of the cls token") {
 TEST_CASE("a tiny EAMLP matches the PyTorch reference's logits") {
   // tests/reference/eamlp_ref.py: tiny (external, {'S': 6}) logits.
   Generator gen(6);
-  EAMLP model(tiny_options(ExternalOptions{.S = 6}), gen);
+  EAMLP model(tiny_eamlp_options(ExternalOptions{.S = 6}), gen);
   model.to(DType::F64);
   model.eval();
   spot_fill(model);
@@ -223,7 +212,7 @@ TEST_CASE("a tiny EAMLP matches the PyTorch reference's logits") {
 TEST_CASE("a tiny EAMLP with softmax blocks matches the PyTorch reference's logits") {
   // tests/reference/eamlp_ref.py: tiny (softmax, {}) logits.
   Generator gen(7);
-  EAMLP model(tiny_options(SoftmaxOptions{}), gen);
+  EAMLP model(tiny_eamlp_options(SoftmaxOptions{}), gen);
   model.to(DType::F64);
   model.eval();
   spot_fill(model);
@@ -247,7 +236,7 @@ TEST_CASE("token external attention gradchecks in float64") {
 
 TEST_CASE("a tiny EAMLP gradchecks end to end in float64") {
   Generator gen(11);
-  EAMLPOptions o = tiny_options(ExternalOptions{.S = 3});
+  EAMLPOptions o = tiny_eamlp_options(ExternalOptions{.S = 3});
   o.in_channels = 1;
   o.token_dim = 3;
   o.token_memory = 4;
@@ -264,13 +253,13 @@ TEST_CASE("a tiny EAMLP gradchecks end to end in float64") {
 
 TEST_CASE("EAMLP options that do not fit are errors that say why") {
   Generator gen(13);
-  EAMLPOptions o = tiny_options(Cos2dOptions{});
+  EAMLPOptions o = tiny_eamlp_options(Cos2dOptions{});
   CHECK_THROWS_WITH_AS(EAMLP(o, gen), doctest::Contains("cos2d attention cannot run on EAMLP's tokens"), Error);
-  o = tiny_options(SoftmaxOptions{});
+  o = tiny_eamlp_options(SoftmaxOptions{});
   o.soft_splits = {{3, 2, 1}, {3, 2, 1}, {3, 2, 1}, {5, 1, 0}};  // 8 → 4 → 2 → 1, then k5 on 1×1
   CHECK_THROWS_WITH_AS(EAMLP(o, gen), doctest::Contains("soft split 3 (kernel 5, stride 1, padding 0) does not fit"),
                        Error);
-  o = tiny_options(SoftmaxOptions{});
+  o = tiny_eamlp_options(SoftmaxOptions{});
   o.heads = 3;
   CHECK_THROWS_WITH_AS(EAMLP(o, gen), doctest::Contains("embed_dim 8 must be positive and divisible by heads 3"), Error);
 }
