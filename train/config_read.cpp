@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -219,7 +221,44 @@ std::string read_text(const std::string& path, const std::string& context) {
   return text.str();
 }
 
+// Byte offset of the first byte that does not start or continue a valid UTF-8 sequence (YAML
+// text is UTF-8; yaml-cpp passes bad bytes through, and they would not survive a round trip
+// through the resolved config.yaml), or npos.
+std::size_t invalid_utf8_at(const std::string& text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned char c = p[i];
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > n) return i;
+    for (std::size_t k = 1; k < len; ++k)
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+    const std::uint32_t cp = len == 1 ? c
+                             : len == 2 ? (c & 0x1Fu) << 6 | (p[i + 1] & 0x3Fu)
+                             : len == 3 ? (c & 0x0Fu) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3Fu)
+                                        : (c & 0x07u) << 18 | (p[i + 1] & 0x3Fu) << 12 | (p[i + 2] & 0x3Fu) << 6 |
+                                              (p[i + 3] & 0x3Fu);
+    const std::uint32_t min_cp = len == 2 ? 0x80 : len == 3 ? 0x800 : len == 4 ? 0x10000 : 0;
+    if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;  // overlong, too large, surrogate
+    i += len;
+  }
+  return std::string::npos;
+}
+
+void check_utf8(const std::string& text, const std::string& origin) {
+  const std::size_t bad = invalid_utf8_at(text);
+  if (bad == std::string::npos) return;
+  const std::size_t line_start = bad == 0 ? std::string::npos : text.rfind('\n', bad - 1);
+  const std::size_t column = bad - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
+  const auto line = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n') + 1;
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(text[bad])));
+  fail(str_cat(origin, ":", line, ":", column, ": the text is not valid UTF-8 (byte ", byte,
+               "); YAML config files must be UTF-8"));
+}
+
 YAML::Node parse_yaml(const std::string& text, const std::string& origin) {
+  check_utf8(text, origin);
   try {
     return YAML::Load(text);
   } catch (const YAML::ParserException& e) {
@@ -280,6 +319,7 @@ void apply_assignment(Builder& b, const std::string& assignment) {
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) fail(layer.origin + ": expected key.path=value, like optim.lr=3e-4");
   const std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  check_utf8(assignment, layer.origin);
   const YAML::Node value = [&] {
     try {
       return YAML::Load(text);

@@ -152,3 +152,15 @@ TEST_CASE("bad --set overrides say so and name the path") {
   CHECK(has(parse_error("", {"model=3"}), "--set model=3: model: expects a map of"));
   CHECK(has(parse_error("", {"model.pool=avg"}), "--set model.pool=avg: model.pool: unknown value 'avg'"));
 }
+
+TEST_CASE("text that is not UTF-8 is an error naming file, line and column; UTF-8 text round-trips") {
+  // Found by tests/fuzz/fuzz_config: yaml-cpp passed the bytes of "c,\xD4\xD3" through, and the
+  // resolved config.yaml did not read back to the same value.
+  CHECK(has(parse_error("seed: 1\ndata:\n  root: c,\xD4\xD3,\n"), "exp.yaml:3:11: the text is not valid UTF-8 (byte 0xD4)"));
+  CHECK(has(parse_error("name: \xC0\xAF\n"), "exp.yaml:1:7: the text is not valid UTF-8 (byte 0xC0)"));  // overlong '/'
+  CHECK(has(parse_error("name: \xED\xA0\x80\n"), "not valid UTF-8 (byte 0xED)"));                          // a surrogate
+  CHECK(has(parse_error("name: ok\n", {"data.root=\xFF"}), "--set data.root=\xFF:1:11: the text is not valid UTF-8"));
+  ExperimentConfig c = parse_config_string("data:\n  root: caf\xC3\xA9-\xE2\x88\x9A-\xF0\x9F\x99\x82\n", "exp.yaml");
+  CHECK(c.data.root == "caf\xC3\xA9-\xE2\x88\x9A-\xF0\x9F\x99\x82");
+  CHECK(parse_config_string(to_yaml(c), "roundtrip.yaml") == c);
+}
