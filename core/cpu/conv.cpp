@@ -1,4 +1,4 @@
-// core/cpu/conv.cpp — CPU kernels of core/kernels/conv.h: im2col + one OpenBLAS GEMM per group
+// core/cpu/conv.cpp — CPU kernels of core/kernels/conv.h: im2col + one GEMM (core/cpu/blas.h) per group
 // for a chunk of images, col2im for the input gradient; the same im2col / col2im, over the
 // whole batch in unfold's (B, K, P) layout, are the unfold2d / fold2d kernels.
 //
@@ -12,16 +12,15 @@
 // overlapping writes, so the general code is already the reshape + one GEMM per chunk. A 1x1
 // convolution over a large plane skips im2col / col2im altogether (the image is its own col).
 //
-// OpenBLAS is only called between parallel_for regions, never inside one. The input gradient
+// GEMMs are only called between parallel_for regions, never inside one. The input gradient
 // is a col2im in which each (image, channel) plane is owned by one thread and accumulated in a
 // fixed order; the weight gradient accumulates chunk after chunk (beta = 1), so results never
 // depend on the thread count.
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "core/cpu/blas.h"
 #include "core/cpu/lane_sum.h"
 #include "core/cpu/parallel.h"
 #include "core/kernels/conv.h"
@@ -33,25 +32,12 @@ namespace {
 // Chunking. Planes of at least kDirectPlane outputs are one image per chunk: each GEMM is big
 // enough to thread well and writes the output directly. Smaller planes (the ViT patch
 // embedding: 8x8) are batched into chunks of about kChunkColumns GEMM columns, which keeps the
-// column and scatter buffers cache-sized and measured fastest with 2 OpenBLAS threads (one
-// GEMM per image is slower there: each small call pays OpenBLAS's thread hand-off).
+// column and scatter buffers cache-sized and measured fastest with 2 threads (one GEMM per
+// image is slower there: each small call pays a thread hand-off).
 // kColumnBudget caps a chunk's column buffer (elements) for very deep inputs.
 constexpr std::int64_t kDirectPlane = 1024;
 constexpr std::int64_t kChunkColumns = 2048;
 constexpr std::int64_t kColumnBudget = std::int64_t{1} << 22;
-
-template <class T>
-void gemm_rm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const T* a, std::int64_t lda,
-             const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
-  const auto ca = ta ? CblasTrans : CblasNoTrans, cb = tb ? CblasTrans : CblasNoTrans;
-  const auto bm = static_cast<blasint>(m), bn = static_cast<blasint>(n), bk = static_cast<blasint>(k);
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, ca, cb, bm, bn, bk, 1.0f, a, static_cast<blasint>(lda), b,
-                static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
-  else
-    cblas_dgemm(CblasRowMajor, ca, cb, bm, bn, bk, 1.0, a, static_cast<blasint>(lda), b,
-                static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
-}
 
 std::int64_t images_per_chunk(const Conv2dGeometry& g) {
   const std::int64_t P = g.Ho * g.Wo;
