@@ -2,6 +2,7 @@
 run_train_step.py): run one benchmark process and take its last JSON line, and describe the
 CPU or GPU the numbers were measured on."""
 import json
+import os
 import platform
 import subprocess
 
@@ -28,6 +29,26 @@ def cpu_model():
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
+
+
+def cpu_gemm_description():
+    """Which float32 GEMM each side runs on the CPU: linattn's own sgemm kernel (LINATTN_SGEMM, else
+    the widest the CPU has, as core/cpu/sgemm.cpp picks it) and PyTorch's BLAS, OpenBLAS, with this
+    environment's OPENBLAS_CORETYPE (which pins OpenBLAS's kernels; unset, it detects the CPU)."""
+    flags = set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+    except OSError:
+        pass
+    ours = os.environ.get("LINATTN_SGEMM") or ("avx512" if "avx512f" in flags else
+                                               "avx2" if {"avx2", "fma"} <= flags else "openblas")
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    theirs = f"OPENBLAS_CORETYPE={coretype} (set in the environment)" if coretype else "OPENBLAS_CORETYPE unset (detects the CPU)"
+    return f"linattn sgemm kernel {ours}; PyTorch on OpenBLAS, {theirs}"
 
 
 def gpu_description():

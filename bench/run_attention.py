@@ -34,7 +34,7 @@ import time
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_common import cpu_model, gpu_description, last_json  # noqa: E402
+from bench_common import cpu_gemm_description, cpu_model, gpu_description, last_json  # noqa: E402
 
 TYPES = ["softmax", "cos2d", "external", "linformer", "additive", "efficient"]
 
@@ -221,6 +221,7 @@ def main():
         md = ["# Attention benchmark (CPU, forward + backward)\n",
               f"- command: `{cmd.strip()}`",
               f"- machine: {cpu_model()}, {os.cpu_count()} cores, {a.threads} threads for both",
+              f"- float32 GEMM: {cpu_gemm_description()}",
               f"- date: {datetime.date.today().isoformat()}",
               "- setup: B=8, C=128, heads=4, float32; linformer proj_k=128, seq_len=N; cos2d on the most square grid;",
               "  time = median forward+backward; memory = rise of peak RSS over the resident size before the first forward\n",

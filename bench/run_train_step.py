@@ -27,7 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from bench_common import cpu_model, gpu_description, last_json  # noqa: E402
+from bench_common import cpu_gemm_description, cpu_model, gpu_description, last_json  # noqa: E402
 TYPES = ["softmax", "cos2d", "external", "linformer", "additive", "efficient"]
 
 
@@ -116,6 +116,7 @@ def main():
         md = ["# ViT training step (CPU): linattn vs PyTorch\n",
               f"- command: `/usr/bin/python3 bench/run_train_step.py {' '.join(sys.argv[1:])}`".rstrip(),
               f"- machine: {cpu}, {os.cpu_count()} cores, {a.threads} threads for both",
+              f"- float32 GEMM: {cpu_gemm_description()}",
               f"- date: {datetime.date.today().isoformat()}",
               f"- model: §8 ViT (dim 192, depth 6, heads 3, MLP ratio 2, patch 4, mean pool), batch {a.batch}, AdamW;"
               " median of the timed steps after one warm-up\n",

@@ -4,10 +4,12 @@
 // threads split over rows, columns or the inner dimension — whichever the shape has most of.
 //
 // Why not OpenBLAS for float: the layers here are tall-skinny GEMMs (B·N tokens × C ≤ 512
-// channels) and weight gradients with a long token axis, where OpenBLAS 0.3.21 runs at about
-// 60% of this kernel (bench/ops_cpu.cpp `sgemm` rows), its worker threads keep spinning after
-// each call and compete with our OpenMP loops, and an OPENBLAS_CORETYPE setting can pin it to
-// AVX2 kernels on an AVX-512 machine. float64 (the gradient checks) stays on OpenBLAS.
+// channels), weight gradients with a long token axis and small per-head products. There
+// OpenBLAS 0.3.21 packs a 128-wide A at a large share of the multiply's cost, its worker
+// threads keep spinning after each call against our OpenMP loops, and OPENBLAS_CORETYPE (set
+// to Haswell on the project machine) can pin it to AVX2 kernels on an AVX-512 CPU:
+// bench/results/ops_cpu.md measured 111–198 GFLOP/s here against its 48–135 on 2 cores.
+// float64 (the gradient checks) stays on OpenBLAS.
 //
 // LINATTN_SGEMM=openblas|avx2|avx512 forces a kernel (to compare, or to rule ours out); the
 // default is the widest the CPU supports. Results may differ from OpenBLAS in the last bits
