@@ -122,48 +122,40 @@ struct View {
   const float* row_ptr(i64 r, i64 col) const { return p + r * ld + col; }  // a row of the storage
 };
 
-// op(A)[i0:i0+mc, p0:p0+kc] as MR-tall micro-panels: panel r holds, per step k, rows r·MR.. in a row.
-template <int MR>
-void pack_a(const View& a, i64 i0, i64 mc, i64 p0, i64 kc, float* dst) {
-  for (i64 ir = 0; ir < mc; ir += MR, dst += MR * kc) {
-    const i64 mr = std::min<i64>(MR, mc - ir);
-    if (a.trans) {  // op(A)[i][k] = A[k][i]: MR consecutive floats per step
+// Packs `lines` lines × kc steps of a strided matrix X into W-wide panels, panel after panel:
+// dst[panel·W·kc + k·W + l] = X(line0 + panel·W + l, step0 + k), lines past the end zero.
+// X(line, step) is p[step·ld + line] when `lines_adjacent` (consecutive lines sit side by side
+// in memory: W floats copied per step), else p[line·ld + step] (one float from each of W rows).
+// A's micro-panels are its rows (adjacent when A is stored transposed), B's panels its columns.
+template <int W>
+void pack_panels(const float* p, i64 ld, bool lines_adjacent, i64 line0, i64 lines, i64 step0, i64 kc, float* dst) {
+  for (i64 l0 = 0; l0 < lines; l0 += W, dst += W * kc) {
+    const i64 w = std::min<i64>(W, lines - l0);
+    if (lines_adjacent) {
       for (i64 k = 0; k < kc; ++k) {
-        const float* src = a.row_ptr(p0 + k, i0 + ir);
-        for (i64 i = 0; i < MR; ++i) dst[k * MR + i] = i < mr ? src[i] : 0.0f;
+        const float* src = p + (step0 + k) * ld + line0 + l0;
+        for (i64 l = 0; l < W; ++l) dst[k * W + l] = l < w ? src[l] : 0.0f;
       }
-    } else {  // op(A)[i][k] = A[i][k]: gather one float from each of the MR rows per step
-      const float* rows[MR];
-      for (i64 i = 0; i < MR; ++i) rows[i] = a.row_ptr(i0 + ir + std::min<i64>(i, mr - 1), p0);
+    } else {
+      const float* rows[W];
+      for (i64 l = 0; l < W; ++l) rows[l] = p + (line0 + l0 + std::min<i64>(l, w - 1)) * ld + step0;
       for (i64 k = 0; k < kc; ++k)
-        for (i64 i = 0; i < MR; ++i) dst[k * MR + i] = rows[i][k];
-      if (mr < MR)
+        for (i64 l = 0; l < W; ++l) dst[k * W + l] = rows[l][k];
+      if (w < W)
         for (i64 k = 0; k < kc; ++k)
-          for (i64 i = mr; i < MR; ++i) dst[k * MR + i] = 0.0f;
+          for (i64 l = w; l < W; ++l) dst[k * W + l] = 0.0f;
     }
   }
 }
 
-// op(B)[p0:p0+kc, j0:j0+nc] as NR-wide panels: panel j holds, per step k, columns j·NR.. in a row.
+// op(A)[i0:i0+mc, p0:p0+kc] as MR-tall micro-panels; op(B)[p0:p0+kc, j0:j0+nc] as NR-wide panels.
+template <int MR>
+void pack_a(const View& a, i64 i0, i64 mc, i64 p0, i64 kc, float* dst) {
+  pack_panels<MR>(a.p, a.ld, a.trans, i0, mc, p0, kc, dst);
+}
 template <int NR>
 void pack_b(const View& b, i64 p0, i64 kc, i64 j0, i64 nc, float* dst) {
-  for (i64 jr = 0; jr < nc; jr += NR, dst += NR * kc) {
-    const i64 nr = std::min<i64>(NR, nc - jr);
-    if (!b.trans) {  // op(B)[k][j] = B[k][j]: NR consecutive floats per step
-      for (i64 k = 0; k < kc; ++k) {
-        const float* src = b.row_ptr(p0 + k, j0 + jr);
-        for (i64 j = 0; j < NR; ++j) dst[k * NR + j] = j < nr ? src[j] : 0.0f;
-      }
-    } else {  // op(B)[k][j] = B[j][k]: gather one float from each of the NR rows per step
-      const float* rows[NR];
-      for (i64 j = 0; j < NR; ++j) rows[j] = b.row_ptr(j0 + jr + std::min<i64>(j, nr - 1), p0);
-      for (i64 k = 0; k < kc; ++k)
-        for (i64 j = 0; j < NR; ++j) dst[k * NR + j] = rows[j][k];
-      if (nr < NR)
-        for (i64 k = 0; k < kc; ++k)
-          for (i64 j = nr; j < NR; ++j) dst[k * NR + j] = 0.0f;
-    }
-  }
+  pack_panels<NR>(b.p, b.ld, !b.trans, j0, nc, p0, kc, dst);
 }
 
 // One thread's GEMM: C (m×n) = alpha·op(A)·op(B) + beta·C, with k ≥ 1. A transposed in
