@@ -10,11 +10,13 @@
 // so no dot-product loops remain; sums over tokens accumulate chunk after chunk with beta = 1.
 // Nothing larger than a chunk of features exists, and nothing L × S.
 //
-// Threads: the GEMMs are threaded by OpenBLAS; the elementwise passes (features, folding ḡP
-// into ḡq / ḡk, the ḡnum / ḡden rows, the final division) run on the calling thread, on
-// purpose: interleaving OpenMP regions with OpenBLAS calls leaves libgomp's workers spinning
-// (~15 ms each time, GOMP's default spin count) against OpenBLAS's threads on the same cores,
-// which measured 5× slower on 2 cores. Results do not depend on the thread count.
+// Threads (for_items_with_gemms, core/cpu/blas.h): in float32 with at least two batch elements
+// per thread, each thread takes whole batch elements, GEMMs and elementwise passes (features,
+// folding ḡP into ḡq / ḡk, the ḡnum / ḡden rows, the final division) alike. Otherwise batch
+// elements go one by one with the GEMMs threaded and the elementwise passes on the calling
+// thread: in float64 the GEMMs are OpenBLAS's, and interleaving OpenMP regions with OpenBLAS
+// calls leaves libgomp's workers spinning (~15 ms each time) against OpenBLAS's threads — 5×
+// slower on 2 cores when measured. Results do not depend on the thread count.
 #include <algorithm>
 #include <type_traits>
 #include <vector>
@@ -149,8 +151,15 @@ T* ptr(const Tensor& t) {
   return t.defined() ? t.data<T>() : nullptr;
 }
 
-Tensor workspace(bool needed, I rows, I cols, DType dtype) {
-  return needed ? Tensor::empty({rows, cols}, {.dtype = dtype}) : Tensor();
+// A scratch buffer of `size` elements, or none (null data) when not needed.
+template <class T>
+std::vector<T> scratch(bool needed, I size) {
+  return std::vector<T>(needed ? static_cast<std::size_t>(size) : 0);
+}
+
+template <class T>
+T* data_or_null(std::vector<T>& v) {
+  return v.empty() ? nullptr : v.data();
 }
 
 template <class T>
@@ -158,45 +167,48 @@ void forward_impl(const LinearAttentionShape& shape, const Tensor& q, const Tens
                   const Tensor& coef_q, const Tensor& coef_k, Tensor& out, Tensor& ctx, Tensor& z, Tensor& den) {
   const Geo<T> g(shape);
   const I R = std::min(g.R, std::max<I>(std::max(g.L, g.S), 1));
-  const DType dt = q.dtype();
-  Tensor P_ws = workspace(g.build, R, g.hF, dt);
-  Tensor aug_ws = workspace(g.normalize, R, g.hW, dt);         // [v | 1] of a key chunk, then [num | den]
-  Tensor ctx_ws = Tensor::empty({g.h, g.F, g.W}, {.dtype = dt});  // ctx⁺ = [ctx | z] of one batch element
-  T *Pw = ptr<T>(P_ws), *aug = ptr<T>(aug_ws), *cx = ctx_ws.data<T>();
   const T *cq = ptr<T>(coef_q), *ck = ptr<T>(coef_k);
-  for (I b = 0; b < g.B; ++b) {
-    const T* qb = q.data<T>() + b * g.L * g.hdk;
-    const T* kb = k.data<T>() + b * g.S * g.hdk;
-    const T* vb = v.data<T>() + b * g.S * g.hdv;
-    T* ob = out.data<T>() + b * g.L * g.hdv;
-    std::fill(cx, cx + g.h * g.F * g.W, T(0));
-    for (I s0 = 0; s0 < g.S; s0 += R) {  // ctx⁺ += P_kᵀ [V | 1]
-      const I rows = std::min(R, g.S - s0);
-      const T* P = features(g, kb + s0 * g.hdk, ck ? ck + s0 * g.T_ : nullptr, rows, Pw);
-      const T* Va = vb + s0 * g.hdv;
-      I ldv = g.hdv;
-      if (g.normalize) {
-        augment_values(g, Va, rows, aug);
-        Va = aug, ldv = g.hW;
+  for_items_with_gemms<T>(g.B, [&](I b0, I b1) {
+    std::vector<T> P_ws = scratch<T>(g.build, R * g.hF);
+    std::vector<T> aug_ws = scratch<T>(g.normalize, R * g.hW);  // [v | 1] of a key chunk, then [num | den]
+    std::vector<T> ctx_ws = scratch<T>(true, g.h * g.F * g.W);    // ctx⁺ = [ctx | z] of one batch element
+    T *Pw = data_or_null(P_ws), *aug = data_or_null(aug_ws), *cx = ctx_ws.data();
+    for (I b = b0; b < b1; ++b) {
+      const T* qb = q.data<T>() + b * g.L * g.hdk;
+      const T* kb = k.data<T>() + b * g.S * g.hdk;
+      const T* vb = v.data<T>() + b * g.S * g.hdv;
+      T* ob = out.data<T>() + b * g.L * g.hdv;
+      std::fill(cx, cx + g.h * g.F * g.W, T(0));
+      for (I s0 = 0; s0 < g.S; s0 += R) {  // ctx⁺ += P_kᵀ [V | 1]
+        const I rows = std::min(R, g.S - s0);
+        const T* P = features(g, kb + s0 * g.hdk, ck ? ck + s0 * g.T_ : nullptr, rows, Pw);
+        const T* Va = vb + s0 * g.hdv;
+        I ldv = g.hdv;
+        if (g.normalize) {
+          augment_values(g, Va, rows, aug);
+          Va = aug, ldv = g.hW;
+        }
+        for (I hh = 0; hh < g.h; ++hh)
+          gemm_rm<T>(true, false, g.F, g.W, rows, P + hh * g.F, g.hF, Va + hh * g.W, ldv, T(1), cx + hh * g.F * g.W,
+                     g.W);
       }
-      for (I hh = 0; hh < g.h; ++hh)
-        gemm_rm<T>(true, false, g.F, g.W, rows, P + hh * g.F, g.hF, Va + hh * g.W, ldv, T(1), cx + hh * g.F * g.W, g.W);
+      for (I l0 = 0; l0 < g.L; l0 += R) {  // [num | den] = P_q ctx⁺; out = num / den
+        const I rows = std::min(R, g.L - l0);
+        const T* P = features(g, qb + l0 * g.hdk, cq ? cq + l0 * g.T_ : nullptr, rows, Pw);
+        T* dst = g.normalize ? aug : ob + l0 * g.hdv;
+        const I ldd = g.normalize ? g.hW : g.hdv;
+        for (I hh = 0; hh < g.h; ++hh)
+          gemm_rm<T>(false, false, rows, g.W, g.F, P + hh * g.F, g.hF, cx + hh * g.F * g.W, g.W, T(0), dst + hh * g.W,
+                     ldd);
+        if (g.normalize) divide_rows(g, aug, rows, ob + l0 * g.hdv, den.data<T>() + (b * g.L + l0) * g.h);
+      }
+      T* ctxb = ctx.data<T>() + b * g.h * g.F * g.dv;  // save ctx (h x F x dv) and z (h x F)
+      for (I i = 0; i < g.h * g.F; ++i) {
+        std::copy(cx + i * g.W, cx + i * g.W + g.dv, ctxb + i * g.dv);
+        if (g.normalize) z.data<T>()[b * g.h * g.F + i] = cx[i * g.W + g.dv];
+      }
     }
-    for (I l0 = 0; l0 < g.L; l0 += R) {  // [num | den] = P_q ctx⁺; out = num / den
-      const I rows = std::min(R, g.L - l0);
-      const T* P = features(g, qb + l0 * g.hdk, cq ? cq + l0 * g.T_ : nullptr, rows, Pw);
-      T* dst = g.normalize ? aug : ob + l0 * g.hdv;
-      const I ldd = g.normalize ? g.hW : g.hdv;
-      for (I hh = 0; hh < g.h; ++hh)
-        gemm_rm<T>(false, false, rows, g.W, g.F, P + hh * g.F, g.hF, cx + hh * g.F * g.W, g.W, T(0), dst + hh * g.W, ldd);
-      if (g.normalize) divide_rows(g, aug, rows, ob + l0 * g.hdv, den.data<T>() + (b * g.L + l0) * g.h);
-    }
-    T* ctxb = ctx.data<T>() + b * g.h * g.F * g.dv;  // save ctx (h x F x dv) and z (h x F)
-    for (I i = 0; i < g.h * g.F; ++i) {
-      std::copy(cx + i * g.W, cx + i * g.W + g.dv, ctxb + i * g.dv);
-      if (g.normalize) z.data<T>()[b * g.h * g.F + i] = cx[i * g.W + g.dv];
-    }
-  }
+  });
 }
 
 template <class T>
@@ -206,76 +218,82 @@ void backward_impl(const LinearAttentionShape& shape, const Tensor& grad_out, co
   const Geo<T> g(shape);
   const bool need_q = grad_q.defined(), need_kv = grad_k.defined() || grad_v.defined();
   const I R = std::min(g.R, std::max<I>(std::max(g.L, g.S), 1));
-  const DType dt = q.dtype();
-  Tensor P_ws = workspace(g.build && need_kv, R, g.hF, dt);          // features of a chunk
-  Tensor G_ws = workspace(g.build && (need_q || grad_k.defined()), R, g.hF, dt);  // ḡP of a chunk
-  Tensor aug_ws = workspace(g.normalize, R, g.hW, dt);  // [ḡnum | ḡden] of a query chunk, [v | 1] of a key chunk
-  Tensor ctx_ws = Tensor::empty({g.h, g.F, g.W}, {.dtype = dt});   // ctx⁺ = [ctx | z]
-  Tensor gctx_ws = workspace(need_kv, g.h * g.F, g.W, dt);         // ḡctx⁺ = [ḡctx | ḡz]
-  T *Pw = ptr<T>(P_ws), *Gw = ptr<T>(G_ws), *aug = ptr<T>(aug_ws), *cx = ctx_ws.data<T>(), *gcx = ptr<T>(gctx_ws);
   const T *cq = ptr<T>(coef_q), *ck = ptr<T>(coef_k);
+  for_items_with_gemms<T>(g.B, [&](I b0, I b1) {
+    std::vector<T> P_ws = scratch<T>(g.build && need_kv, R * g.hF);                  // features of a chunk
+    std::vector<T> G_ws = scratch<T>(g.build && (need_q || grad_k.defined()), R * g.hF);  // ḡP of a chunk
+    // [ḡnum | ḡden] of a query chunk, [v | 1] of a key chunk
+    std::vector<T> aug_ws = scratch<T>(g.normalize, R * g.hW);
+    std::vector<T> ctx_ws = scratch<T>(true, g.h * g.F * g.W);  // ctx⁺ = [ctx | z]
+    std::vector<T> gctx_ws = scratch<T>(need_kv, g.h * g.F * g.W);  // ḡctx⁺ = [ḡctx | ḡz]
+    T *Pw = data_or_null(P_ws), *Gw = data_or_null(G_ws), *aug = data_or_null(aug_ws), *cx = ctx_ws.data(),
+      *gcx = data_or_null(gctx_ws);
+    for (I b = b0; b < b1; ++b) {
+      const T* qb = q.data<T>() + b * g.L * g.hdk;
+      const T* kb = k.data<T>() + b * g.S * g.hdk;
+      const T* vb = v.data<T>() + b * g.S * g.hdv;
+      const T* gob = grad_out.data<T>() + b * g.L * g.hdv;
+      const T* ctxb = ctx.data<T>() + b * g.h * g.F * g.dv;
+      for (I i = 0; i < g.h * g.F; ++i) {
+        std::copy(ctxb + i * g.dv, ctxb + (i + 1) * g.dv, cx + i * g.W);
+        if (g.normalize) cx[i * g.W + g.dv] = z.data<T>()[b * g.h * g.F + i];
+      }
+      if (gcx) std::fill(gcx, gcx + g.h * g.F * g.W, T(0));
 
-  for (I b = 0; b < g.B; ++b) {
-    const T* qb = q.data<T>() + b * g.L * g.hdk;
-    const T* kb = k.data<T>() + b * g.S * g.hdk;
-    const T* vb = v.data<T>() + b * g.S * g.hdv;
-    const T* gob = grad_out.data<T>() + b * g.L * g.hdv;
-    const T* ctxb = ctx.data<T>() + b * g.h * g.F * g.dv;
-    for (I i = 0; i < g.h * g.F; ++i) {
-      std::copy(ctxb + i * g.dv, ctxb + (i + 1) * g.dv, cx + i * g.W);
-      if (g.normalize) cx[i * g.W + g.dv] = z.data<T>()[b * g.h * g.F + i];
-    }
-    if (gcx) std::fill(gcx, gcx + g.h * g.F * g.W, T(0));
-
-    // Pass 1 over query chunks: ḡP_q = [ḡnum | ḡden] ctx⁺ᵀ → ḡq; ḡctx⁺ += P_qᵀ [ḡnum | ḡden].
-    for (I l0 = 0; l0 < g.L; l0 += R) {
-      const I rows = std::min(R, g.L - l0);
-      const T* nd = gob + l0 * g.hdv;  // ḡnum = ḡO when den ≡ 1
-      I ldn = g.hdv;
-      if (g.normalize) {
-        grad_num_den(g, nd, out.data<T>() + (b * g.L + l0) * g.hdv, den.data<T>() + (b * g.L + l0) * g.h, rows, aug);
-        nd = aug, ldn = g.hW;
-      }
-      if (need_q) {
-        T* gq = grad_q.data<T>() + (b * g.L + l0) * g.hdk;
-        T* G = g.build ? Gw : gq;
-        for (I hh = 0; hh < g.h; ++hh)
-          gemm_rm<T>(false, true, rows, g.F, g.W, nd + hh * g.W, ldn, cx + hh * g.F * g.W, g.W, T(0), G + hh * g.F, g.hF);
-        if (g.build) fold_gradient(g, G, qb + l0 * g.hdk, cq ? cq + l0 * g.T_ : nullptr, rows, gq);
-      }
-      if (need_kv) {
-        const T* P = features(g, qb + l0 * g.hdk, cq ? cq + l0 * g.T_ : nullptr, rows, Pw);
-        for (I hh = 0; hh < g.h; ++hh)
-          gemm_rm<T>(true, false, g.F, g.W, rows, P + hh * g.F, g.hF, nd + hh * g.W, ldn, T(1), gcx + hh * g.F * g.W, g.W);
-      }
-    }
-    if (!need_kv) continue;
-
-    // Pass 2 over key chunks: ḡV = P_k ḡctx; ḡP_k = [V | 1] ḡctx⁺ᵀ → ḡk.
-    for (I s0 = 0; s0 < g.S; s0 += R) {
-      const I rows = std::min(R, g.S - s0);
-      if (grad_v.defined()) {
-        const T* P = features(g, kb + s0 * g.hdk, ck ? ck + s0 * g.T_ : nullptr, rows, Pw);
-        T* gv = grad_v.data<T>() + (b * g.S + s0) * g.hdv;
-        for (I hh = 0; hh < g.h; ++hh)
-          gemm_rm<T>(false, false, rows, g.dv, g.F, P + hh * g.F, g.hF, gcx + hh * g.F * g.W, g.W, T(0), gv + hh * g.dv,
-                  g.hdv);
-      }
-      if (grad_k.defined()) {
-        const T* Va = vb + s0 * g.hdv;
-        I ldv = g.hdv;
+      // Pass 1 over query chunks: ḡP_q = [ḡnum | ḡden] ctx⁺ᵀ → ḡq; ḡctx⁺ += P_qᵀ [ḡnum | ḡden].
+      for (I l0 = 0; l0 < g.L; l0 += R) {
+        const I rows = std::min(R, g.L - l0);
+        const T* nd = gob + l0 * g.hdv;  // ḡnum = ḡO when den ≡ 1
+        I ldn = g.hdv;
         if (g.normalize) {
-          augment_values(g, Va, rows, aug);
-          Va = aug, ldv = g.hW;
+          grad_num_den(g, nd, out.data<T>() + (b * g.L + l0) * g.hdv, den.data<T>() + (b * g.L + l0) * g.h, rows, aug);
+          nd = aug, ldn = g.hW;
         }
-        T* gk = grad_k.data<T>() + (b * g.S + s0) * g.hdk;
-        T* G = g.build ? Gw : gk;
-        for (I hh = 0; hh < g.h; ++hh)
-          gemm_rm<T>(false, true, rows, g.F, g.W, Va + hh * g.W, ldv, gcx + hh * g.F * g.W, g.W, T(0), G + hh * g.F, g.hF);
-        if (g.build) fold_gradient(g, G, kb + s0 * g.hdk, ck ? ck + s0 * g.T_ : nullptr, rows, gk);
+        if (need_q) {
+          T* gq = grad_q.data<T>() + (b * g.L + l0) * g.hdk;
+          T* G = g.build ? Gw : gq;
+          for (I hh = 0; hh < g.h; ++hh)
+            gemm_rm<T>(false, true, rows, g.F, g.W, nd + hh * g.W, ldn, cx + hh * g.F * g.W, g.W, T(0), G + hh * g.F,
+                       g.hF);
+          if (g.build) fold_gradient(g, G, qb + l0 * g.hdk, cq ? cq + l0 * g.T_ : nullptr, rows, gq);
+        }
+        if (need_kv) {
+          const T* P = features(g, qb + l0 * g.hdk, cq ? cq + l0 * g.T_ : nullptr, rows, Pw);
+          for (I hh = 0; hh < g.h; ++hh)
+            gemm_rm<T>(true, false, g.F, g.W, rows, P + hh * g.F, g.hF, nd + hh * g.W, ldn, T(1),
+                       gcx + hh * g.F * g.W, g.W);
+        }
+      }
+      if (!need_kv) continue;
+
+      // Pass 2 over key chunks: ḡV = P_k ḡctx; ḡP_k = [V | 1] ḡctx⁺ᵀ → ḡk.
+      for (I s0 = 0; s0 < g.S; s0 += R) {
+        const I rows = std::min(R, g.S - s0);
+        if (grad_v.defined()) {
+          const T* P = features(g, kb + s0 * g.hdk, ck ? ck + s0 * g.T_ : nullptr, rows, Pw);
+          T* gv = grad_v.data<T>() + (b * g.S + s0) * g.hdv;
+          for (I hh = 0; hh < g.h; ++hh)
+            gemm_rm<T>(false, false, rows, g.dv, g.F, P + hh * g.F, g.hF, gcx + hh * g.F * g.W, g.W, T(0),
+                       gv + hh * g.dv,
+                    g.hdv);
+        }
+        if (grad_k.defined()) {
+          const T* Va = vb + s0 * g.hdv;
+          I ldv = g.hdv;
+          if (g.normalize) {
+            augment_values(g, Va, rows, aug);
+            Va = aug, ldv = g.hW;
+          }
+          T* gk = grad_k.data<T>() + (b * g.S + s0) * g.hdk;
+          T* G = g.build ? Gw : gk;
+          for (I hh = 0; hh < g.h; ++hh)
+            gemm_rm<T>(false, true, rows, g.F, g.W, Va + hh * g.W, ldv, gcx + hh * g.F * g.W, g.W, T(0),
+                       G + hh * g.F, g.hF);
+          if (g.build) fold_gradient(g, G, kb + s0 * g.hdk, ck ? ck + s0 * g.T_ : nullptr, rows, gk);
+        }
       }
     }
-  }
+  });
 }
 
 }  // namespace

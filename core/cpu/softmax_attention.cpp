@@ -7,9 +7,11 @@
 // The backward rebuilds each chunk's weights from the saved log-sum-exp (one extra Q Kᵀ GEMM
 // instead of storing L × S weights) and accumulates ḡK, ḡV over the chunks with beta = 1.
 //
-// Threads: GEMMs are threaded by OpenBLAS; the elementwise passes over a chunk (exp, the ḡS
-// rows) use parallel_for between the GEMM calls, never around them. Each row is computed by
-// one thread in a fixed order, so results do not depend on the thread count.
+// Threads (for_items_with_gemms, core/cpu/blas.h): in float32 with at least two (batch, head)
+// pairs per thread, each thread takes whole pairs and runs their GEMMs and passes itself;
+// otherwise pairs go one by one, GEMMs threaded inside, the elementwise passes over a chunk
+// (exp, the ḡS rows) through parallel_for between the GEMM calls. Each pair is computed the
+// same way either way, so results do not depend on the thread count.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -79,12 +81,13 @@ void forward_impl(const SoftmaxAttentionShape& s, const Tensor& q, const Tensor&
                   Tensor& lse) {
   const I R = chunk_rows(s), hdv = s.heads * s.dv;
   const T scale = static_cast<T>(s.scale);
-  std::vector<T> work(static_cast<std::size_t>(R * s.S));
-  T* P = work.data();
   const T *qd = q.data<T>(), *kd = k.data<T>(), *vd = v.data<T>();
   T *od = out.data<T>(), *ld = lse.data<T>();
-  for (I b = 0; b < s.batch; ++b)
-    for (I h = 0; h < s.heads; ++h) {
+  for_items_with_gemms<T>(s.batch * s.heads, [&](I pair0, I pair1) {
+    std::vector<T> work(static_cast<std::size_t>(R * s.S));
+    T* P = work.data();
+    for (I pair = pair0; pair < pair1; ++pair) {
+      const I b = pair / s.heads, h = pair % s.heads;
       const T* kh = kd + b * s.S * s.ld_k + s.off_k + h * s.dk;  // S x dk, row stride ld_k
       const T* vh = vd + b * s.S * s.ld_v + s.off_v + h * s.dv;  // S x dv, row stride ld_v
       T* lse_h = ld + (b * s.heads + h) * s.L;
@@ -96,6 +99,7 @@ void forward_impl(const SoftmaxAttentionShape& s, const Tensor& q, const Tensor&
         gemm_rm<T>(false, false, rows, s.dv, s.S, P, s.S, vh, s.ld_v, T(0), od + (b * s.L + r0) * hdv + h * s.dv, hdv);
       }
     }
+  });
 }
 
 template <class T>
@@ -105,15 +109,16 @@ void backward_impl(const SoftmaxAttentionShape& s, const Tensor& grad_out, const
   const I R = chunk_rows(s), hdv = s.heads * s.dv;
   const T scale = static_cast<T>(s.scale);
   const bool gq = grad_q.defined(), gk = grad_k.defined(), gv = grad_v.defined();
-  std::vector<T> work(static_cast<std::size_t>(2 * R * s.S));
-  T *P = work.data(), *G = P + R * s.S;
   const T *qd = q.data<T>(), *kd = k.data<T>(), *vd = v.data<T>(), *god = grad_out.data<T>(), *od = out.data<T>();
   const T* lsed = lse.data<T>();
   T* gqd = gq ? grad_q.data<T>() : nullptr;
   T* gkd = gk ? grad_k.data<T>() : nullptr;
   T* gvd = gv ? grad_v.data<T>() : nullptr;
-  for (I b = 0; b < s.batch; ++b)
-    for (I h = 0; h < s.heads; ++h) {
+  for_items_with_gemms<T>(s.batch * s.heads, [&](I pair0, I pair1) {
+    std::vector<T> work(static_cast<std::size_t>(2 * R * s.S));
+    T *P = work.data(), *G = P + R * s.S;
+    for (I pair = pair0; pair < pair1; ++pair) {
+      const I b = pair / s.heads, h = pair % s.heads;
       const I kv_k = b * s.S * s.ld_k + s.off_k + h * s.dk, kv_v = b * s.S * s.ld_v + s.off_v + h * s.dv;
       const T* lse_h = lsed + (b * s.heads + h) * s.L;
       for (I r0 = 0; r0 < s.L; r0 += R) {
@@ -135,6 +140,7 @@ void backward_impl(const SoftmaxAttentionShape& s, const Tensor& grad_out, const
           gemm_rm<T>(true, false, s.S, s.dk, rows, G, s.S, qd + qoff, s.ld_q, beta, gkd + kv_k, s.ld_k);
       }
     }
+  });
 }
 
 }  // namespace

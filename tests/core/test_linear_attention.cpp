@@ -3,12 +3,14 @@
 // values and in the gradients of q, k, v (≤ 1e-12 relative in float64), including inputs long
 // enough to be processed in several token chunks; float64 gradchecks of every variant
 // (coefficient tables or none, positive features or none, normalized or den ≡ 1, cross L ≠ S);
-// the memory claim (peak allocator bytes of forward + backward at N = 4096 far below one N×N
-// float32 matrix); input errors.
+// float32 within 1e-5 of float64 and bit-identical for 1, 2 and 3 threads (whole batch
+// elements per thread, or one by one); the memory claim (peak allocator bytes of forward +
+// backward at N = 4096 far below one N×N float32 matrix); input errors.
 #include <doctest/doctest.h>
 
 #include "core/allocator.h"
 #include "core/ops.h"
+#include "core/parallel.h"
 #include "support/gradcheck.h"
 #include "support/reference.h"
 #include "support/values.h"
@@ -177,4 +179,43 @@ TEST_CASE("linear_attention: input errors say what is wrong") {
   CHECK_THROWS_WITH_AS(linear_attention(q, k, v, table(4, 2, 5).requires_grad_(), table(5, 2, 6)),
                        doctest::Contains("constants"), Error);
   CHECK_THROWS_WITH_AS(linear_attention(q, k.to(DType::F32), v), doctest::Contains("one float dtype"), Error);
+}
+
+TEST_CASE("linear_attention in float32: within 1e-5 of float64, and the same bits for 1, 2 and 3 threads") {
+  // Four batch elements: with 2 threads each thread takes whole batch elements (GEMMs on it);
+  // with 3 threads there are fewer than two per thread, so elements go one by one with each GEMM
+  // threaded; with 1 thread, one by one on one thread. All three must agree bit for bit.
+  const int saved_threads = num_threads();
+  auto to32 = [](const Tensor& t, bool leaf) {
+    if (!t.defined()) return Tensor();
+    Tensor c = t.detach().to(DType::F32);
+    return leaf ? c.requires_grad_() : c;
+  };
+  std::uint64_t seed = 900;
+  for (const auto& var : kVariants) {
+    INFO(var.name);
+    Inputs in = make_inputs(var, 4, 300, 260, 2, 16, 8, 4, seed);
+    seed += 10;
+    const LinearAttentionOptions o = options_of(var, 2);
+    Tensor y64 = linear_attention(in.q, in.k, in.v, in.cq, in.ck, o);
+    Tensor dy = randn64(y64.shape(), seed++, false);
+    std::vector<Tensor> ref = grad(y64, {in.q, in.k, in.v}, dy);
+    ref.insert(ref.begin(), y64);
+    std::vector<std::vector<Tensor>> runs;
+    for (int threads : {1, 2, 3}) {
+      set_num_threads(threads);
+      Tensor q = to32(in.q, true), k = to32(in.k, true), v = to32(in.v, true);
+      Tensor y = linear_attention(q, k, v, to32(in.cq, false), to32(in.ck, false), o);
+      std::vector<Tensor> run = grad(y, {q, k, v}, dy.to(DType::F32));
+      run.insert(run.begin(), y);
+      runs.push_back(run);
+    }
+    set_num_threads(saved_threads);
+    for (int i = 0; i < 4; ++i) {
+      INFO("output and gradients of q, k, v: ", i);
+      CHECK(relative_error(runs[0][i].to(DType::F64), ref[i]) <= 1e-5);
+      CHECK(relative_error(runs[1][i], runs[0][i]) == 0.0);
+      CHECK(relative_error(runs[2][i], runs[0][i]) == 0.0);
+    }
+  }
 }
