@@ -7,8 +7,10 @@ the same machine, and writes bench/results/attention_cpu.{md,json,svg}: a table 
 backward time and peak memory, the speedup, the growth from N=4096 to N=16384, and an SVG plot of
 time and memory against N (log-log).
 
-Usage: /usr/bin/python3 bench/run_attention.py [--build build] [--threads 2]
+Usage: /usr/bin/python3 bench/run_attention.py [--build build] [--threads 2] [--reps 3] [--rounds 3]
            [--types softmax,cos2d,...] [--Ns 256,1024,4096,16384] [--out bench/results/attention_cpu]
+--rounds R runs each case R times in fresh processes, linattn and PyTorch alternating, and takes
+each side's median: on a shared machine a burst of noise then cannot land on one side only.
 Softmax needs B·h·N² floats for A alone (34 GB at N=16384): cases that fail (out of memory) or
 exceed --max-softmax-N are recorded as not run.
 
@@ -95,6 +97,8 @@ def parse_args():
     ap.add_argument("--max-softmax-N", type=int, help="default 4096 on cpu, no limit on cuda")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per case")
     ap.add_argument("--reps", type=int, help="timed repetitions (default 3 on cpu, 10 on cuda)")
+    ap.add_argument("--rounds", type=int, default=1, help="cpu: fresh-process rounds per case, linattn and PyTorch"
+                    " alternating; each side's figure is the median over the rounds")
     ap.add_argument("--warmup", type=int, help="untimed repetitions (default: each side's own on cpu, 3 on cuda)")
     ap.add_argument("--budget", type=float, default=0, help="seconds for the whole run; later cases not run (0: none)")
     ap.add_argument("--no-sdpa", action="store_true", help="cuda: skip PyTorch's scaled_dot_product_attention")
@@ -117,23 +121,44 @@ def parse_args():
     return a
 
 
+def median_of_rounds(rounds):
+    """One record from a case's rounds (fresh processes): the median time and peak memory over
+    the rounds that ran, each round's time kept in ms_rounds; the first error if none ran."""
+    ok = [r for r in rounds if "ms" in r]
+    if not ok:
+        return rounds[0]
+    mid = lambda xs: sorted(xs)[len(xs) // 2]
+    r = dict(ok[0])
+    r["ms"] = mid([x["ms"] for x in ok])
+    r["peak_bytes"] = mid([x.get("peak_bytes", 0) for x in ok])
+    r["ms_rounds"] = [round(x["ms"], 2) for x in ok]
+    return r
+
+
 def run_cpu(a, types, Ns, over_budget):
-    """The CPU plan: per (type, N), linattn then PyTorch, each in a fresh process (peak RSS)."""
+    """The CPU plan: per (type, N), --rounds rounds of linattn then PyTorch, each in a fresh
+    process (peak RSS); alternating the two keeps a burst of machine noise from landing on one
+    side only, and each side's figure is the median over the rounds."""
     results = []
     warm = ["--warmup", str(a.warmup)] if a.warmup is not None else []
     for t in types:
         for n in Ns:
+            rounds = {"linattn": [], "torch": []}
+            for _ in range(a.rounds):
+                for impl in ("linattn", "torch"):
+                    if t == "softmax" and a.max_softmax_N and n > a.max_softmax_N:
+                        r = {"error": f"not run (B·h·N² attention matrix; N > {a.max_softmax_N})"}
+                    elif over_budget():
+                        r = {"error": "not run (time budget used up)"}
+                    elif impl == "linattn":  # with the `linattn` program's default OMP_WAIT_POLICY (apps/main.cpp)
+                        r = last_json(a.cmd + ["--type", t, "--N", str(n), "--threads", str(a.threads),
+                                               "--reps", str(a.reps)] + warm, a.timeout)
+                    else:
+                        r = last_json([a.python, os.path.join(HERE, "torch_attention.py"), "--type", t, "--N", str(n),
+                                       "--threads", str(a.threads), "--reps", str(a.reps)] + warm, a.timeout)
+                    rounds[impl].append(r)
             for impl in ("linattn", "torch"):
-                if t == "softmax" and a.max_softmax_N and n > a.max_softmax_N:
-                    r = {"impl": impl, "type": t, "N": n, "error": f"not run (B·h·N² attention matrix; N > {a.max_softmax_N})"}
-                elif over_budget():
-                    r = {"impl": impl, "type": t, "N": n, "error": "not run (time budget used up)"}
-                elif impl == "linattn":  # with the `linattn` program's default OMP_WAIT_POLICY (apps/main.cpp)
-                    r = last_json(a.cmd + ["--type", t, "--N", str(n), "--threads", str(a.threads), "--reps", str(a.reps)] + warm,
-                                 a.timeout)
-                else:
-                    r = last_json([a.python, os.path.join(HERE, "torch_attention.py"), "--type", t,
-                                  "--N", str(n), "--threads", str(a.threads), "--reps", str(a.reps)] + warm, a.timeout)
+                r = median_of_rounds(rounds[impl])
                 r.setdefault("impl", impl)
                 r.setdefault("type", t)
                 r.setdefault("N", n)
@@ -224,7 +249,9 @@ def main():
               f"- float32 GEMM: {cpu_gemm_description()}",
               f"- date: {datetime.date.today().isoformat()}",
               "- setup: B=8, C=128, heads=4, float32; linformer proj_k=128, seq_len=N; cos2d on the most square grid;",
-              "  time = median forward+backward; memory = rise of peak RSS over the resident size before the first forward\n",
+              f"  time = median forward+backward ({a.reps} per process" + (f", median over {a.rounds} rounds of fresh processes,"
+              " linattn and PyTorch alternating" if a.rounds > 1 else "") + ");",
+              "  memory = rise of peak RSS over the resident size before the first forward\n",
               "| type | N | linattn ms | PyTorch ms | speedup | linattn MB | PyTorch MB |",
               "|---|---:|---:|---:|---:|---:|---:|"]
     for t in types:
