@@ -10,9 +10,9 @@
 
 #include "core/allocator.h"
 #include "core/ops.h"
-#include "core/parallel.h"
 #include "support/gradcheck.h"
 #include "support/reference.h"
+#include "support/thread_runs.h"
 #include "support/values.h"
 
 using namespace linattn;
@@ -185,37 +185,17 @@ TEST_CASE("linear_attention in float32: within 1e-5 of float64, and the same bit
   // Four batch elements: with 2 threads each thread takes whole batch elements (GEMMs on it);
   // with 3 threads there are fewer than two per thread, so elements go one by one with each GEMM
   // threaded; with 1 thread, one by one on one thread. All three must agree bit for bit.
-  const int saved_threads = num_threads();
-  auto to32 = [](const Tensor& t, bool leaf) {
-    if (!t.defined()) return Tensor();
-    Tensor c = t.detach().to(DType::F32);
-    return leaf ? c.requires_grad_() : c;
-  };
   std::uint64_t seed = 900;
   for (const auto& var : kVariants) {
     INFO(var.name);
     Inputs in = make_inputs(var, 4, 300, 260, 2, 16, 8, 4, seed);
     seed += 10;
     const LinearAttentionOptions o = options_of(var, 2);
-    Tensor y64 = linear_attention(in.q, in.k, in.v, in.cq, in.ck, o);
-    Tensor dy = randn64(y64.shape(), seed++, false);
-    std::vector<Tensor> ref = grad(y64, {in.q, in.k, in.v}, dy);
-    ref.insert(ref.begin(), y64);
-    std::vector<std::vector<Tensor>> runs;
-    for (int threads : {1, 2, 3}) {
-      set_num_threads(threads);
-      Tensor q = to32(in.q, true), k = to32(in.k, true), v = to32(in.v, true);
-      Tensor y = linear_attention(q, k, v, to32(in.cq, false), to32(in.ck, false), o);
-      std::vector<Tensor> run = grad(y, {q, k, v}, dy.to(DType::F32));
-      run.insert(run.begin(), y);
-      runs.push_back(run);
-    }
-    set_num_threads(saved_threads);
-    for (int i = 0; i < 4; ++i) {
-      INFO("output and gradients of q, k, v: ", i);
-      CHECK(relative_error(runs[0][i].to(DType::F64), ref[i]) <= 1e-5);
-      CHECK(relative_error(runs[1][i], runs[0][i]) == 0.0);
-      CHECK(relative_error(runs[2][i], runs[0][i]) == 0.0);
-    }
+    auto op = [&](const std::vector<Tensor>& t) {  // the tables follow the inputs' dtype
+      auto table_as = [&](const Tensor& c) { return c.defined() ? c.detach().to(t[0].dtype()) : Tensor(); };
+      return linear_attention(t[0], t[1], t[2], table_as(in.cq), table_as(in.ck), o);
+    };
+    Tensor dy = randn64({4, 300, 16}, seed++, false);
+    check_float32_thread_runs(op, {in.q, in.k, in.v}, dy);
   }
 }

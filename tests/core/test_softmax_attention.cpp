@@ -12,9 +12,9 @@
 
 #include "core/allocator.h"
 #include "core/ops.h"
-#include "core/parallel.h"
 #include "support/gradcheck.h"
 #include "support/reference.h"
+#include "support/thread_runs.h"
 #include "support/values.h"
 
 using namespace linattn;
@@ -139,28 +139,8 @@ TEST_CASE("softmax_attention in float32: within 1e-5 of float64, and the same bi
   // Six (batch, head) pairs over two query chunks (S = 600: chunks of 436 rows): with 2 threads
   // each thread takes whole pairs (GEMMs on it); with 3 threads there are fewer than two per
   // thread, so pairs go one by one with each GEMM threaded. All runs must agree bit for bit.
-  const int saved_threads = num_threads();
   Tensor q64 = randn64({2, 700, 24}, 1), k64 = randn64({2, 600, 24}, 2), v64 = randn64({2, 600, 24}, 3);
   const double scale = 1.0 / std::sqrt(8.0);
-  Tensor y64 = softmax_attention(q64, k64, v64, 3, scale);
-  Tensor dy = randn64(y64.shape(), 4, false);
-  std::vector<Tensor> ref = grad(y64, {q64, k64, v64}, dy);
-  ref.insert(ref.begin(), y64);
-  std::vector<std::vector<Tensor>> runs;
-  for (int threads : {1, 2, 3}) {
-    set_num_threads(threads);
-    Tensor q = q64.detach().to(DType::F32).requires_grad_(), k = k64.detach().to(DType::F32).requires_grad_();
-    Tensor v = v64.detach().to(DType::F32).requires_grad_();
-    Tensor y = softmax_attention(q, k, v, 3, scale);
-    std::vector<Tensor> run = grad(y, {q, k, v}, dy.to(DType::F32));
-    run.insert(run.begin(), y);
-    runs.push_back(run);
-  }
-  set_num_threads(saved_threads);
-  for (int i = 0; i < 4; ++i) {
-    INFO("output and gradients of q, k, v: ", i);
-    CHECK(relative_error(runs[0][i].to(DType::F64), ref[i]) <= 1e-5);
-    CHECK(relative_error(runs[1][i], runs[0][i]) == 0.0);
-    CHECK(relative_error(runs[2][i], runs[0][i]) == 0.0);
-  }
+  auto op = [&](const std::vector<Tensor>& t) { return softmax_attention(t[0], t[1], t[2], 3, scale); };
+  check_float32_thread_runs(op, {q64, k64, v64}, randn64({2, 700, 24}, 4, false));
 }
