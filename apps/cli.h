@@ -70,5 +70,6 @@ Command sweep_command();
 Command help_command();
 Command layer_command();
 Command bench_command();
+Command cocoeval_command();
 
 }  // namespace linattn::cli

@@ -12,6 +12,7 @@ const std::vector<Command>& commands() {
       sweep_command(),
       layer_command(),
       bench_command(),
+      cocoeval_command(),
       help_command(),
   };
   return table;

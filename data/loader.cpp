@@ -84,13 +84,28 @@ struct DataLoader::Prefetcher {
   }
 };
 
-DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options)
-    : dataset_(std::move(dataset)), options_(std::move(options)) {
+ClassificationBatches::ClassificationBatches(std::shared_ptr<const Dataset> dataset, AugmentOptions augment)
+    : dataset_(std::move(dataset)), augment_(std::move(augment)) {
   LINATTN_CHECK(dataset_ != nullptr, "DataLoader: no dataset");
+  validate(augment_);
+}
+
+Batch ClassificationBatches::make(const std::vector<std::int64_t>& indices, Generator& gen) const {
+  std::vector<Sample> samples;
+  samples.reserve(indices.size());
+  for (std::int64_t i : indices) samples.push_back(dataset_->get(i));
+  return collate(samples, indices, dataset_->num_classes(), augment_, gen);
+}
+
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options)
+    : DataLoader(std::make_shared<const ClassificationBatches>(std::move(dataset), options.augment), options) {}
+
+DataLoader::DataLoader(std::shared_ptr<const BatchSource> source, LoaderOptions options)
+    : source_(std::move(source)), options_(std::move(options)) {
+  LINATTN_CHECK(source_ != nullptr, "DataLoader: no dataset");
   LINATTN_CHECK(options_.batch_size > 0, "DataLoader: batch_size must be > 0, got ", options_.batch_size);
   LINATTN_CHECK(options_.num_workers >= 0, "DataLoader: num_workers must be >= 0, got ", options_.num_workers);
   LINATTN_CHECK(options_.prefetch >= 0, "DataLoader: prefetch must be >= 0, got ", options_.prefetch);
-  validate(options_.augment);
 }
 
 DataLoader::~DataLoader() { stop_workers(); }
@@ -101,12 +116,12 @@ void DataLoader::stop_workers() {
 }
 
 std::int64_t DataLoader::num_batches() const {
-  const std::int64_t n = dataset_->size(), b = options_.batch_size;
+  const std::int64_t n = source_->size(), b = options_.batch_size;
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
 
 std::vector<std::int64_t> DataLoader::epoch_order(std::int64_t epoch) const {
-  const std::int64_t n = dataset_->size();
+  const std::int64_t n = source_->size();
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
   if (!options_.shuffle) return order;
@@ -119,21 +134,16 @@ std::vector<std::int64_t> DataLoader::epoch_order(std::int64_t epoch) const {
 Batch DataLoader::build_batch(const std::vector<std::int64_t>& order, std::int64_t epoch, std::int64_t index) const {
   const std::int64_t n = static_cast<std::int64_t>(order.size()), b = options_.batch_size;
   const std::int64_t first = index * b, last = std::min(n, first + b);
-  std::vector<Sample> samples;
-  std::vector<std::int64_t> indices;
-  samples.reserve(static_cast<std::size_t>(last - first));
+  std::vector<std::int64_t> indices(order.begin() + first, order.begin() + last);
   Batch batch;
   try {
-    for (std::int64_t i = first; i < last; ++i) {
-      indices.push_back(order[static_cast<std::size_t>(i)]);
-      samples.push_back(dataset_->get(indices.back()));
-    }
     Generator gen(derive_seed(options_.seed, kAugmentStream, static_cast<std::uint64_t>(epoch),
                               static_cast<std::uint64_t>(index)));
-    batch = collate(samples, indices, dataset_->num_classes(), options_.augment, gen);
+    batch = source_->make(indices, gen);
   } catch (const Error& e) {  // say which batch; other exception types pass through unchanged
     fail(str_cat("DataLoader: batch ", index, " of epoch ", epoch, ": ", e.what()));
   }
+  batch.indices = std::move(indices);
   batch.epoch = epoch;
   batch.index = index;
   return batch;
