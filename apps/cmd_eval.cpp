@@ -30,7 +30,7 @@ with a config file, the checkpoint is --checkpoint, else that of runs/<name>.
 
 options:
   --checkpoint PATH  a checkpoint folder, a run folder, or a model .safetensors file
-  --data-root DIR    where the datasets are (else data.root, $LINATTN_DATA, ./data, ../shared/data)
+  --data-root DIR    where the datasets are (else data.root, else $LINATTN_DATA, else ./data)
   --set KEY=VALUE    override a config key, e.g. --set data.test_subset=1000 (repeatable)
   --json             print the result as one JSON object
 )";

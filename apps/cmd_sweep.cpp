@@ -25,7 +25,7 @@ options:
                      (softmax, cos2d, external, linformer, additive, efficient); repeatable
   --set KEY=VALUE    override a config key for every type, e.g. --set train.epochs=50; a type's
                      options go under model.attention (repeatable)
-  --data-root DIR    where the datasets are (else data.root, $LINATTN_DATA, ./data, ../shared/data)
+  --data-root DIR    where the datasets are (else data.root, else $LINATTN_DATA, else ./data)
   --run-dir DIR      the sweep folder (default runs/<name>-sweep)
   --resume DIR       continue the sweep in DIR: completed types are skipped, a partly trained one
                      continues from its checkpoint, the others start. Each type's config.yaml is

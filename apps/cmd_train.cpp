@@ -22,7 +22,7 @@ metrics.jsonl, train.log, report.html, checkpoints/latest and checkpoints/best.
 
 options:
   --set KEY=VALUE   override a config key, e.g. --set optim.lr=5e-4 (repeatable)
-  --data-root DIR   where the datasets are (else data.root, $LINATTN_DATA, ./data, ../shared/data)
+  --data-root DIR   where the datasets are (else data.root, else $LINATTN_DATA, else ./data)
   --run-dir DIR     the run folder (default runs/<name>)
   --resume RUN_DIR  continue the run in RUN_DIR from its latest checkpoint, exactly where it
                     stopped; its config.yaml is used unless CONFIG is given (--set still applies)

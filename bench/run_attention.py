@@ -2,7 +2,7 @@
 """run_attention.py — the attention benchmark, linattn and PyTorch side by side in one run.
 
 For each attention type and token count N it runs bench/attention (linattn, C++) and
-bench/torch_attention.py (the same spec in PyTorch) in fresh processes, one after the other on
+bench/torch_attention.py (the same math in PyTorch, docs/attention.md) in fresh processes, one after the other on
 the same machine, and writes bench/results/attention_cpu.{md,json,svg}: a table of forward +
 backward time and peak memory, the speedup, the growth from N=4096 to N=16384, and an SVG plot of
 time and memory against N (log-log).

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """torch_vit_step.py — the PyTorch side of `linattn bench train-step`: the median time of one
 training step (forward + cross-entropy + backward + AdamW step) of the §8 ViT on synthetic
-CIFAR-sized inputs, with the attention from tests/reference/linattn_ref.py (the same spec).
+CIFAR-sized inputs, with the attention from tests/reference/linattn_ref.py (docs/attention.md).
 
   /usr/bin/python3 bench/torch_vit_step.py --attention softmax [--batch 128] [--steps 5] [--threads 2]
 prints one JSON line: {"impl": "torch", "attention": ..., "batch": ..., "step_s": ..., "images_per_s": ...}

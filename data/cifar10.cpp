@@ -22,7 +22,8 @@ namespace {
 constexpr std::size_t kRecordBytes = 1 + Cifar10::kImageBytes;
 
 const char* kHowToGet =
-    "\n---> HINT: get CIFAR-10 either as image folders DIR/cifar10/{train,test}/<class>/*.jpg "
+    "\n---> HINT: run `bash scripts/get_data cifar10` (downloads the official binary version into "
+    "./data/cifar10), or get CIFAR-10 either as image folders DIR/cifar10/{train,test}/<class>/*.jpg "
     "(classes airplane … truck) or as the official binary version: download "
     "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz and extract it into DIR "
     "(giving DIR/cifar-10-batches-bin/data_batch_1.bin …); then pass --data-root DIR or set LINATTN_DATA=DIR";

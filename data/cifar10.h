@@ -1,7 +1,8 @@
 // data/cifar10.h — the CIFAR-10 dataset (60,000 32x32 RGB images, 10 classes), read from either
 //   (a) image folders: DIR/{train,test}/<class>/*.{jpg,jpeg,png}, files sorted by name within a
-//       class (the layout of ../shared/data/cifar10, see its README), or
-//   (b) the official binary batches: DIR/data_batch_1..5.bin (train), DIR/test_batch.bin (test);
+//       class (e.g. a JPEG export of the dataset), or
+//   (b) the official binary batches: DIR/data_batch_1..5.bin (train), DIR/test_batch.bin (test),
+//       as in cifar-10-binary.tar.gz (`bash scripts/get_data cifar10` downloads and unpacks it);
 //       records of 1 label byte + 3072 bytes (R, G, B planes of 32x32, row-major).
 // Labels follow the canonical CIFAR-10 order (airplane=0 … truck=9), never alphabetical order.
 // Used by the trainer (train/ builds it from the config's data section).

@@ -3,7 +3,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <sstream>
 
 #include "core/error.h"
 
@@ -11,31 +10,40 @@ namespace linattn {
 
 namespace fs = std::filesystem;
 
-std::vector<DataRootCandidate> data_root_candidates(const std::string& cli_root) {
-  if (!cli_root.empty()) return {{cli_root, "--data-root"}};
-  std::vector<DataRootCandidate> out;
-  if (const char* env = std::getenv("LINATTN_DATA"); env && *env) out.push_back({env, "$LINATTN_DATA"});
-  out.push_back({"./data", "default"});
-  out.push_back({"../shared/data", "default"});
-  return out;
+namespace {
+
+const char* kHint =
+    "\n---> HINT: run `bash scripts/get_data cifar10` (it unpacks CIFAR-10 into ./data/cifar10), or pass "
+    "--data-root DIR or set LINATTN_DATA=DIR, where DIR holds the datasets (e.g. DIR/cifar10)";
+
+}  // namespace
+
+std::vector<DataRootCandidate> data_root_candidates(const std::string& cli_root, const std::string& cli_source) {
+  if (!cli_root.empty()) return {{cli_root, cli_source}};
+  if (const char* env = std::getenv("LINATTN_DATA"); env && *env) return {{env, "$LINATTN_DATA"}};
+  return {{"./data", "default"}};
 }
 
-std::string resolve_data_root(const std::string& cli_root, const std::string& dataset) {
-  auto candidates = data_root_candidates(cli_root);
-  std::ostringstream tried;
-  for (const auto& c : candidates) {
-    std::error_code ec;
-    bool is_dir = fs::is_directory(c.path, ec);
-    bool has_dataset = is_dir && (dataset.empty() || fs::is_directory(fs::path(c.path) / dataset, ec));
-    if (has_dataset) return c.path;
-    tried << "\n  " << c.path << " (" << c.source << "): "
-          << (!is_dir ? "no such directory" : str_cat("no '", dataset, "' folder inside"));
+DataRootCandidate find_data_root(const std::string& cli_root, const std::string& dataset,
+                                 const std::string& cli_source) {
+  const DataRootCandidate c = data_root_candidates(cli_root, cli_source).front();
+  std::error_code ec;
+  const bool is_dir = fs::is_directory(c.path, ec);
+  const std::string cwd = fs::current_path(ec).string();
+  if (c.is_explicit()) {
+    LINATTN_CHECK(is_dir, "the data root ", c.path, " (from ", c.source, ") does not exist or is not a directory",
+                  " (current directory ", cwd, ")", kHint);
+    return c;
   }
-  fail(str_cat("cannot find the data root", dataset.empty() ? "" : str_cat(" holding '", dataset, "'"),
-               "; tried (current directory ", fs::current_path().string(), "):", tried.str(),
-               "\n---> HINT: pass --data-root DIR or set LINATTN_DATA=DIR, where DIR holds the "
-               "datasets, e.g. DIR/cifar10 (CIFAR-10: extract "
-               "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz into DIR/cifar10)"));
+  const bool has_dataset = is_dir && (dataset.empty() || fs::is_directory(fs::path(c.path) / dataset, ec));
+  LINATTN_CHECK(has_dataset, "cannot find the data root", dataset.empty() ? "" : str_cat(" holding '", dataset, "'"),
+                ": neither --data-root nor LINATTN_DATA is set, and the default ", c.path, " (current directory ",
+                cwd, ") ", !is_dir ? "does not exist" : str_cat("has no '", dataset, "' folder"), kHint);
+  return c;
+}
+
+std::string resolve_data_root(const std::string& cli_root, const std::string& dataset, const std::string& cli_source) {
+  return find_data_root(cli_root, dataset, cli_source).path;
 }
 
 }  // namespace linattn

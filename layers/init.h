@@ -1,4 +1,4 @@
-// layers/init.h — seeded parameter initializers with PyTorch's definitions (ATTENTION_SPEC §0).
+// layers/init.h — seeded parameter initializers with PyTorch's definitions (docs/attention.md §0).
 // fan_in = in_features × kernel area, fan_out = out_features × kernel area, taken from a weight
 // of shape (out, in, k...) as PyTorch does. All write in place, never recorded by autograd.
 #pragma once

@@ -1,5 +1,5 @@
 // layers/layer_norm.h — LayerNorm over the last axis: weight (C) = 1, bias (C) = 0, eps 1e-5
-// (ATTENTION_SPEC §8.1), on the fused layer_norm op.
+// (docs/attention.md §8.1), on the fused layer_norm op.
 #pragma once
 #include "layers/module.h"
 

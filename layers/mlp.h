@@ -1,5 +1,5 @@
 // layers/mlp.h — the transformer MLP: fc1 (C → hidden) → GELU → fc2 (hidden → C), names
-// `fc1.*`, `fc2.*` as in timm. No dropout (ATTENTION_SPEC §8.1).
+// `fc1.*`, `fc2.*` as in timm. No dropout (docs/attention.md §8.1).
 #pragma once
 #include <memory>
 

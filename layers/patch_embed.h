@@ -1,6 +1,6 @@
 // layers/patch_embed.h — PatchEmbed: a Conv2d(3, D, k = s = patch) whose output grid is
 // flattened row-major into tokens: (B, 3, H, W) → (B, N = H/p · W/p, D). Parameters are the
-// conv's own `weight (D, 3, p, p)` and `bias (D)` (ATTENTION_SPEC §13: `patch_embed.weight`).
+// conv's own `weight (D, 3, p, p)` and `bias (D)` (docs/attention.md §13: `patch_embed.weight`).
 #pragma once
 #include "layers/attention/attention.h"
 #include "layers/conv.h"

@@ -125,7 +125,7 @@ AttentionOptions eamlp_attention_options(const EAMLPOptions& o, Grid grid) {
         }
         if constexpr (std::is_same_v<T, Cos2dOptions>) {
           fail("EAMLP: cos2d attention cannot run on EAMLP's tokens — the cls token has no grid position "
-               "(ATTENTION_SPEC §3.3). ---> HINT: use the ViT with pool: mean");
+               "(docs/attention.md §3.3). ---> HINT: use the ViT with pool: mean");
         }
       },
       a);

@@ -1,4 +1,4 @@
-// models/eamlp.h — EAMLP, the EANet paper's all-MLP classifier (ATTENTION_SPEC §4.2–4.3): a
+// models/eamlp.h — EAMLP, the EANet paper's all-MLP classifier (docs/attention.md §4.2–4.3): a
 // T2T-ViT whose attentions are all external attention, adapted to 32×32 images
 // (docs/eamlp.md).
 //

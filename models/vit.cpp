@@ -19,7 +19,7 @@ AttentionOptions vit_attention_options(const ViTOptions& o, Grid grid) {
         }
         if constexpr (std::is_same_v<T, Cos2dOptions>) {
           LINATTN_CHECK(o.pool != "cls", "ViT: cos2d attention cannot use pool: cls — the cls token has no grid "
-                        "position (ATTENTION_SPEC §3.3). ---> HINT: use pool: mean");
+                        "position (docs/attention.md §3.3). ---> HINT: use pool: mean");
         }
       },
       a);

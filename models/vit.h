@@ -1,4 +1,4 @@
-// models/vit.h — the reference Vision Transformer of ATTENTION_SPEC §8 with any attention from
+// models/vit.h — the reference Vision Transformer of docs/attention.md §8 with any attention from
 // the registry: patch embedding (Conv p×p, stride p) → + learned position embedding → depth ×
 // pre-norm blocks [x + Attn(LN₁ x); x + MLP(LN₂ x)] → final LN → mean pooling (or the cls
 // token) → Linear head. Parameter names follow §13 (patch_embed.*, pos_embed, cls_token,

@@ -54,7 +54,7 @@ struct AugmentConfig {
 
 struct DataConfig {
   DatasetName dataset = DatasetName::Cifar10;
-  std::string root;  // empty: --data-root, $LINATTN_DATA, ./data, ../shared/data
+  std::string root;  // empty: --data-root, else $LINATTN_DATA, else ./data (data/data_root.h)
   DataFormat format = DataFormat::Auto;
   std::int64_t batch_size = 128;
   std::int64_t workers = 2;       // loader threads; 0: load on the training thread

@@ -12,12 +12,21 @@ std::shared_ptr<const Dataset> load_split(const ExperimentConfig& config, const 
   LINATTN_CHECK(data.dataset == DatasetName::Cifar10, "data.dataset: the image-classification trainer reads cifar10, got '",
                 to_string(data.dataset), "'");
   Cifar10Options options;
-  // An explicit root (--data-root, data.root) may also be the dataset folder itself or hold the
-  // official cifar-10-batches-bin/: find_cifar10 looks there; only the defaults need cifar10/.
+  // An explicit root (--data-root, data.root, $LINATTN_DATA) may also be the dataset folder
+  // itself or hold the official cifar-10-batches-bin/: find_cifar10 looks there, and when it
+  // finds nothing the error says which root was searched and where that root came from. Only the
+  // default ./data needs cifar10/.
   const std::string explicit_root = cli_data_root.empty() ? data.root : cli_data_root;
-  options.root = resolve_data_root(explicit_root, explicit_root.empty() ? "cifar10" : "");
+  const DataRootCandidate root =
+      find_data_root(explicit_root, "cifar10", cli_data_root.empty() ? "data.root" : "--data-root");
+  options.root = root.path;
   options.split = split;
   options.format = parse_cifar_format(to_string(data.format));
+  try {
+    find_cifar10(options.root, options.split, options.format);
+  } catch (const Error& e) {
+    fail(str_cat("in the data root ", root.path, " (from ", root.source, "): ", e.what()));
+  }
   options.subset = split == "train" ? data.train_subset : data.test_subset;
   options.num_threads = static_cast<int>(config.threads);
   return std::make_shared<Cifar10>(options);

@@ -1,6 +1,6 @@
 // core/cuda/unported.cpp — the kernels that have no CUDA implementation yet. Each one is a
-// clear error at run time (DESIGN.md: an op without a CUDA kernel never silently copies to the
-// host). Every kernel ported to a .cu file is deleted from this list; the CUDA issue empties it.
+// clear error at run time (docs/ARCHITECTURE.md: an op without a CUDA kernel never silently
+// copies to the host). Every kernel ported to a .cu file is deleted from this list; the CUDA issue empties it.
 #include "core/kernels/softmax_attention.h"
 
 namespace linattn::cuda {

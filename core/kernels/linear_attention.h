@@ -1,9 +1,9 @@
-// core/kernels/linear_attention.h — the fused normalized linear-attention core (ATTENTION_SPEC
+// core/kernels/linear_attention.h — the fused normalized linear-attention core (docs/attention.md
 // §9 "Normalized linear attention"), forward and backward. Used by core/ops/linear_attention.cpp;
 // CPU version in core/cpu/linear_attention.cpp (OpenBLAS GEMMs on token chunks), CUDA version in
 // core/cuda/linear_attention.cu (cuBLAS strided-batched GEMMs per head + small fused kernels).
 //
-// Token layout, heads strided in the channels (channel c = head·d + j, ATTENTION_SPEC §0):
+// Token layout, heads strided in the channels (channel c = head·d + j, docs/attention.md §0):
 //   q (B, L, h·dk), k (B, S, h·dk), v (B, S, h·dv)  →  out (B, L, h·dv).
 // Features per head, of width F = T·dk, never stored whole (built chunk by chunk in a workspace):
 //   P_q[n, t·dk + j] = coef_q[n, t] · φ(q[n, head·dk + j])      (P_k likewise from k, coef_k)

@@ -1,5 +1,5 @@
 // core/kernels/normalize.h — fused normalization kernels of the efficient-attention layers
-// (ATTENTION_SPEC §4, §6, §9), each with its backward. Used by core/ops/normalize.cpp; CPU
+// (docs/attention.md §4, §6, §9), each with its backward. Used by core/ops/normalize.cpp; CPU
 // versions in core/cpu/normalize.cpp.
 //
 // l2_normalize views a contiguous tensor as (outer, size, inner) (core/shape.h: axis_view) and

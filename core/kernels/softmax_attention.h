@@ -3,7 +3,7 @@
 // (S = N) and Linformer (S = proj_k). Used by core/ops/softmax_attention.cpp; CPU version in
 // core/cpu/softmax_attention.cpp (OpenBLAS GEMMs on query chunks, flash-attention style).
 //
-// Token layout, heads strided in the channels (channel c = head·d + j, ATTENTION_SPEC §0), each
+// Token layout, heads strided in the channels (channel c = head·d + j, docs/attention.md §0), each
 // of q, k, v a block of columns of a (B, rows, ld) tensor — they may share one tensor (the
 // packed qkv projection), so no split or head permutation is ever copied:
 //   q[b, l, head·dk + j] = q_t[b, l, off_q + head·dk + j]      (row stride ld_q; k, v likewise)

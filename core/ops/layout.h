@@ -1,5 +1,5 @@
 // core/ops/layout.h — differentiable ops that change shape or layout. reshape shares storage;
-// permute, transpose, narrow, cat and expand produce contiguous copies (DESIGN.md).
+// permute, transpose, narrow, cat and expand produce contiguous copies (docs/ARCHITECTURE.md).
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -1,4 +1,4 @@
-// core/ops/linear_attention.h — differentiable normalized linear attention (ATTENTION_SPEC §9),
+// core/ops/linear_attention.h — differentiable normalized linear attention (docs/attention.md §9),
 // the core of the cos2d and efficient attention layers (and of any cosFormer-style layer).
 //
 // linear_attention(q, k, v, coef_q, coef_k, options), token layout with `heads` heads strided

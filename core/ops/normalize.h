@@ -1,5 +1,5 @@
 // core/ops/normalize.h — differentiable normalizations of the efficient-attention layers, each
-// one fused kernel forward and backward (core/kernels/normalize.h; formulas in ATTENTION_SPEC §9):
+// one fused kernel forward and backward (core/kernels/normalize.h; formulas in docs/attention.md §9):
 //   l2_normalize      SwiftFormer's F.normalize (queries, keys, and its α over the tokens);
 //   double_normalize  external attention's softmax over the tokens, then ℓ1 over the slots.
 #pragma once

@@ -1,5 +1,5 @@
 // core/ops/softmax_attention.h — differentiable multi-head softmax attention on token-layout
-// tensors, the core of the softmax and Linformer attention layers (ATTENTION_SPEC §1, §5).
+// tensors, the core of the softmax and Linformer attention layers (docs/attention.md §1, §5).
 //
 // softmax_attention(q, k, v, heads, scale): q (B, L, h·dk), k (B, S, h·dk), v (B, S, h·dv), head
 // `head` owning channels [head·d, head·d + d) → out (B, L, h·dv), per head

@@ -1,4 +1,4 @@
-// layers/attention/additive.h — SwiftFormer's efficient additive attention (ATTENTION_SPEC §6,
+// layers/attention/additive.h — SwiftFormer's efficient additive attention (docs/attention.md §6,
 // repo HEAD), registry key `additive`: one global query vector per sample instead of a token
 // map, linear in N. Self-attention only.
 //

@@ -4,7 +4,7 @@
 // Self-attention: forward(x) with x (B, N, C) → (B, N, C). The token grid (H, W) is fixed at
 // construction (cos2d needs it; Linformer takes seq_len = H·W by default); N must fit it.
 // Cross-attention: forward_cross(queries (B, L, C), memory (B, S, C)) → (B, L, C), for the
-// layers the spec allows (softmax, linformer, efficient); the others say why they cannot.
+// layers docs/attention.md §12 allows (softmax, linformer, efficient); the others say why not.
 #pragma once
 #include <memory>
 #include <string>

@@ -27,7 +27,7 @@ std::int64_t cos2d_resolve_M(std::int64_t H, std::int64_t W, std::int64_t M, con
   const std::int64_t side = std::max(H, W);
   if (M <= 0) return side + 2;
   LINATTN_CHECK(M > side - 1, who, ": M=", M, " must exceed max(H, W) - 1 = ", side - 1, " for the ", H, "x", W,
-                " grid, or some cos·cos weights are not positive (ATTENTION_SPEC §3.1). ---> HINT: leave M at 0 "
+                " grid, or some cos·cos weights are not positive (docs/attention.md §3.1). ---> HINT: leave M at 0 "
                 "for max(H, W) + 2 = ", side + 2);
   return M;
 }
@@ -43,7 +43,7 @@ Tensor cos2d_core(const Tensor& q, const Tensor& k, const Tensor& v, const Tenso
 Cos2dAttention::Cos2dAttention(std::int64_t dim_, const Cos2dOptions& o, Grid grid_, Generator& gen)
     : dim(dim_), heads(o.heads), grid(grid_), options(o) {
   LINATTN_CHECK(grid.defined(), "cos2d attention needs the token grid (H, W), got ", grid.H, "x", grid.W,
-                ": its weights depend on each token's row and column (ATTENTION_SPEC §3.3). A cls token has no grid "
+                ": its weights depend on each token's row and column (docs/attention.md §3.3). A cls token has no grid "
                 "position. ---> HINT: use pool: mean, or another attention type for tokens without a grid");
   LINATTN_CHECK(o.heads > 0 && dim % o.heads == 0, "cos2d attention: dim ", dim, " is not divisible by heads ", o.heads);
   LINATTN_CHECK(o.eps >= 0, "cos2d attention: eps must be non-negative, got ", o.eps);

@@ -1,4 +1,4 @@
-// layers/attention/cos2d.h — CosAttention2d (ParadoxZW), ATTENTION_SPEC §3, the ViT-slot layer
+// layers/attention/cos2d.h — CosAttention2d (ParadoxZW), docs/attention.md §3, the ViT-slot layer
 // behind the registry key `cos2d`, and its core in token layout (shared with CosMHSA2d).
 //
 // Parameters (§13): q.weight, k.weight, v.weight (C, C) (+ .bias when qkv_bias), merge.weight

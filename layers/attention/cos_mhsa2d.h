@@ -1,4 +1,4 @@
-// layers/attention/cos_mhsa2d.h — the faithful 2-D CosMHSA block (ATTENTION_SPEC §3.2) on
+// layers/attention/cos_mhsa2d.h — the faithful 2-D CosMHSA block (docs/attention.md §3.2) on
 // (B, C, H, W), with heads passed through (the public code ignores n_head; use heads = 8 to
 // reproduce it), and its channel LayerNorm. Not in the registry (the ViT slot is `cos2d`); used
 // where the post-norm block is wanted, and to check against cos_mhsa.py's parameter names:

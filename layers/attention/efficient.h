@@ -1,4 +1,4 @@
-// layers/attention/efficient.h — Efficient attention (Shen et al.; cmsflash), ATTENTION_SPEC §7:
+// layers/attention/efficient.h — Efficient attention (Shen et al.; cmsflash), docs/attention.md §7:
 // the ViT-slot layer behind the registry key `efficient`, and its core (shared with the 2-D
 // wrapper EfficientAttention2d).
 //

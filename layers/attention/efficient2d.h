@@ -1,4 +1,4 @@
-// layers/attention/efficient2d.h — the faithful 2-D Efficient attention module (ATTENTION_SPEC
+// layers/attention/efficient2d.h — the faithful 2-D Efficient attention module (docs/attention.md
 // §7.1–7.2, efficient_attention.py) on (B, C, H, W), with its residual inside. Not in the
 // registry (the ViT slot is `efficient`, residual off); parameter names as the public code:
 //   keys.weight, queries.weight (key_channels, C, 1, 1), values.weight (value_channels, C, 1, 1),

@@ -1,4 +1,4 @@
-// layers/attention/external.h — external attention (ATTENTION_SPEC §4): attention against a
+// layers/attention/external.h — external attention (docs/attention.md §4): attention against a
 // small learned memory of S slots instead of the other tokens, linear in N.
 //
 // ExternalAttention (registry key `external`, the EAMLP multi-head block of §4.2), tokens

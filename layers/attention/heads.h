@@ -1,4 +1,4 @@
-// layers/attention/heads.h — the head split every attention layer uses (ATTENTION_SPEC §0):
+// layers/attention/heads.h — the head split every attention layer uses (docs/attention.md §0):
 // channel c = head·d + j. split_heads (B, N, h·d) → (B, h, N, d); merge_heads is its inverse.
 // split_qkv takes the fused projection (B, N, 3·C) (rows [0,C) = Q, [C,2C) = K, [2C,3C) = V)
 // straight to three (B, h, N, d) tensors with one permutation.

@@ -1,4 +1,4 @@
-// layers/attention/linformer.h — Linformer multi-head attention (ATTENTION_SPEC §5), registry
+// layers/attention/linformer.h — Linformer multi-head attention (docs/attention.md §5), registry
 // key `linformer`: keys and values are projected along the sequence axis to proj_k slots
 // before a softmax attention, so time and memory are linear in N.
 //

@@ -1,5 +1,5 @@
 // layers/attention/options.h — the typed options of the six attention layers, with the
-// defaults of ATTENTION_SPEC.md, and their parsing from key=value strings (the CLI's --set and
+// defaults of docs/attention.md, and their parsing from key=value strings (the CLI's --set and
 // the YAML config's model.attention block). A value of 0 for a size means "derive it" as noted.
 #pragma once
 #include <cstdint>
@@ -56,11 +56,12 @@ struct EfficientOptions {  // §7
 using AttentionOptions =
     std::variant<SoftmaxOptions, Cos2dOptions, ExternalOptions, LinformerOptions, AdditiveOptions, EfficientOptions>;
 
-// The registry keys, in the spec's order.
+// The registry keys, in the order of docs/attention.md.
 const std::vector<std::string>& attention_types();
 
-// Options of `type` with the spec defaults, then each key=value applied. An unknown type lists
-// the valid ones; an unknown key lists the keys of that type; a bad value names key and type.
+// Options of `type` with the defaults of docs/attention.md, then each key=value applied. An
+// unknown type lists the valid ones; an unknown key lists the keys of that type; a bad value
+// names key and type.
 AttentionOptions parse_attention_options(const std::string& type, const std::map<std::string, std::string>& values);
 
 // The keys one type accepts (for help texts and config validation).

@@ -1,4 +1,4 @@
-// layers/attention/softmax.h — softmax multi-head self-attention, the baseline (ATTENTION_SPEC §1).
+// layers/attention/softmax.h — softmax multi-head self-attention, the baseline (docs/attention.md §1).
 // Parameters (§13): qkv.weight (3C, C), qkv.bias (3C), proj.weight (C, C), proj.bias (C).
 // Time is quadratic in N (the term the other five layers remove); memory is not: the fused core
 // (core/ops/softmax_attention.h) reads q, k, v from the packed qkv projection and never stores

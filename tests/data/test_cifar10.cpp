@@ -1,11 +1,13 @@
 // tests/data/test_cifar10.cpp — CIFAR-10 from generated fixtures: image folders (labels by the
 // canonical class order, files by name, class-balanced subsets), binary batches (exact pixels
 // and labels, CHW → HWC), format detection and override, the errors for missing or broken
-// data, data-root resolution; and a cheap look at the real dataset when it is present.
+// data, data-root resolution (a named root never falls through); and a cheap look at the real
+// dataset when $LINATTN_DATA holds it.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "data/cifar10.h"
@@ -153,51 +155,119 @@ TEST_CASE("CIFAR-10 format: auto prefers folders, an explicit format overrides, 
                        doctest::Contains("format folders"), Error);
 }
 
-TEST_CASE("resolve_data_root: --data-root, then LINATTN_DATA, then ./data, then ../shared/data") {
+namespace {
+
+// Runs `body` with the current directory `cwd` and $LINATTN_DATA = `env` (nullptr: unset), then
+// restores both.
+template <class Body>
+void with_cwd_and_env(const fs::path& cwd, const char* env, Body body) {
+  const fs::path old_cwd = fs::current_path();
+  const char* old_env = std::getenv("LINATTN_DATA");
+  const std::string saved = old_env ? old_env : "";
+  fs::current_path(cwd);
+  if (env) ::setenv("LINATTN_DATA", env, 1);
+  else ::unsetenv("LINATTN_DATA");
+  try {
+    body();
+  } catch (...) {
+    fs::current_path(old_cwd);
+    if (old_env) ::setenv("LINATTN_DATA", saved.c_str(), 1);
+    else ::unsetenv("LINATTN_DATA");
+    throw;
+  }
+  fs::current_path(old_cwd);
+  if (old_env) ::setenv("LINATTN_DATA", saved.c_str(), 1);
+  else ::unsetenv("LINATTN_DATA");
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("resolve_data_root: --data-root, else LINATTN_DATA, else ./data; a named root never falls through") {
   TempDir tmp;
   fs::create_directories(tmp.path() / "env" / "cifar10");
   fs::create_directories(tmp.path() / "work" / "data");  // a source folder data/ without datasets
-  fs::create_directories(tmp.path() / "shared" / "data" / "cifar10");
-  CHECK(resolve_data_root(tmp.str("env")) == tmp.str("env"));
-  CHECK_THROWS_WITH_AS(resolve_data_root(tmp.str("nowhere")), doctest::Contains("--data-root"), Error);
+  fs::create_directories(tmp.path() / "full" / "data" / "cifar10");
+  const std::string env = tmp.str("env"), nowhere = tmp.str("nowhere");
 
-  fs::path cwd = fs::current_path();
-  const char* old_env = std::getenv("LINATTN_DATA");
-  std::string saved = old_env ? old_env : "";
-  fs::current_path(tmp.path() / "work");
-  ::setenv("LINATTN_DATA", tmp.str("env").c_str(), 1);
-  CHECK(resolve_data_root("", "cifar10") == tmp.str("env"));
-  ::unsetenv("LINATTN_DATA");
-  CHECK(resolve_data_root("") == "./data");
-  CHECK(resolve_data_root("", "cifar10") == "../shared/data");  // ./data has no cifar10/
-  fs::current_path(tmp.path());
-  std::string err;
-  try {
-    resolve_data_root("", "cifar10");
-  } catch (const Error& e) {
-    err = e.what();
-  }
-  fs::current_path(cwd);
-  if (old_env) ::setenv("LINATTN_DATA", saved.c_str(), 1);
-  CHECK(err.find("./data (default): no such directory") != std::string::npos);
-  CHECK(err.find("../shared/data (default)") != std::string::npos);
+  // --data-root (or data.root) wins over $LINATTN_DATA and must exist.
+  with_cwd_and_env(tmp.path() / "full", env.c_str(), [&] {
+    CHECK(resolve_data_root(tmp.str("work")) == tmp.str("work"));
+    CHECK(find_data_root(tmp.str("work"), "cifar10").source == "--data-root");  // may be the dataset folder
+    std::string err = error_of([&] { resolve_data_root(nowhere, "cifar10"); });
+    CHECK(err.find(nowhere) != std::string::npos);
+    CHECK(err.find("(from --data-root) does not exist") != std::string::npos);
+    err = error_of([&] { resolve_data_root(nowhere, "cifar10", "data.root"); });
+    CHECK(err.find("(from data.root)") != std::string::npos);
+  });
+
+  // $LINATTN_DATA is used when set; when it does not exist that is an error, even though
+  // ./data/cifar10 exists here.
+  with_cwd_and_env(tmp.path() / "full", env.c_str(), [&] {
+    CHECK(resolve_data_root("", "cifar10") == env);
+    CHECK(find_data_root("", "cifar10").source == "$LINATTN_DATA");
+  });
+  with_cwd_and_env(tmp.path() / "full", nowhere.c_str(), [&] {
+    CHECK(data_root_candidates("").size() == 1);
+    const std::string err = error_of([&] { resolve_data_root("", "cifar10"); });
+    CHECK(err.find(nowhere + " (from $LINATTN_DATA) does not exist") != std::string::npos);
+    CHECK(err.find("scripts/get_data cifar10") != std::string::npos);
+  });
+
+  // Neither: ./data, which must hold the dataset folder; nothing outside the current directory.
+  with_cwd_and_env(tmp.path() / "full", nullptr, [&] {
+    CHECK(data_root_candidates("").size() == 1);
+    CHECK(resolve_data_root("", "cifar10") == "./data");
+    CHECK(find_data_root("", "cifar10").source == "default");
+  });
+  with_cwd_and_env(tmp.path() / "work", nullptr, [&] {
+    CHECK(resolve_data_root("") == "./data");
+    const std::string err = error_of([&] { resolve_data_root("", "cifar10"); });
+    CHECK(err.find("neither --data-root nor LINATTN_DATA is set") != std::string::npos);
+    CHECK(err.find("./data") != std::string::npos);
+    CHECK(err.find("has no 'cifar10' folder") != std::string::npos);
+  });
+  with_cwd_and_env(tmp.path(), nullptr, [&] {
+    const std::string err = error_of([&] { resolve_data_root("", "cifar10"); });
+    CHECK(err.find("./data (current directory") != std::string::npos);
+    CHECK(err.find("does not exist") != std::string::npos);
+  });
 }
 
-TEST_CASE("the real CIFAR-10 (if present): 50000/10000 files, canonical labels, a few decoded") {
-  std::string root;
-  std::vector<std::string> candidates = {std::string(LINATTN_SOURCE_DIR) + "/../shared/data",
-                                         std::string(LINATTN_SOURCE_DIR) + "/../../shared/data"};
-  if (const char* env = std::getenv("LINATTN_DATA")) candidates.insert(candidates.begin(), env);
-  for (const auto& c : candidates)
-    if (fs::is_directory(fs::path(c) / "cifar10" / "train")) {
-      root = c;
-      break;
-    }
+// The real dataset, found only through $LINATTN_DATA (CI sets it; `scripts/get_data cifar10`
+// prints the value to use). Either layout: image folders or the official binary batches.
+TEST_CASE("the real CIFAR-10 (if $LINATTN_DATA holds it): 50000/10000 images, canonical labels, a few decoded") {
+  const char* env = std::getenv("LINATTN_DATA");
+  std::string root = env ? env : "";
+  Cifar10Location loc;
+  try {
+    if (!root.empty()) loc = find_cifar10(root, "train", CifarFormat::Auto);
+  } catch (const Error&) {
+    root.clear();
+  }
   if (root.empty()) {
-    std::cout << "SKIP: no CIFAR-10 image folders under ../shared/data or $LINATTN_DATA\n";
+    std::cout << "SKIP: $LINATTN_DATA is not set or holds no CIFAR-10\n";
     return;
   }
-  auto loc = find_cifar10(root, "train", CifarFormat::Auto);
+  if (loc.format == CifarFormat::Binary) {
+    for (int b = 1; b <= 5; ++b)
+      CHECK(fs::file_size(fs::path(loc.dir) / ("data_batch_" + std::to_string(b) + ".bin")) == 10000u * 3073u);
+    CHECK(fs::file_size(fs::path(loc.dir) / "test_batch.bin") == 10000u * 3073u);
+    Cifar10 few({.root = root, .split = "test", .subset = 20});
+    REQUIRE(few.size() == 20);
+    std::vector<int> per_class(10, 0);  // class-balanced, in record order: 2 of each class
+    for (std::int64_t i = 0; i < 20; ++i) ++per_class[static_cast<std::size_t>(few.get(i).label)];
+    CHECK(per_class == std::vector<int>(10, 2));
+    return;
+  }
   REQUIRE(loc.format == CifarFormat::Folders);
   auto train = list_cifar10_folder_files(loc.dir, "train");
   auto test = list_cifar10_folder_files(loc.dir, "test");

@@ -1,5 +1,5 @@
 // tests/e2e/test_train_cifar.cpp — end to end on real data: the Trainer, with its datasets from
-// the config (CIFAR-10 image folders under ../shared/data or $LINATTN_DATA, class-balanced
+// the config (CIFAR-10 under $LINATTN_DATA, image folders or binary batches, class-balanced
 // subsets of 500 training and 500 test images), trains the tests' tiny MLP (registered as "vit")
 // and beats chance (10%) by a clear margin within a bounded time. Skips (exit 77) without data.
 #include <doctest/doctest.h>
@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "data/cifar10.h"
 #include "support/reference.h"
 #include "train/fixtures/tiny.h"
 #include "train/metrics.h"
@@ -19,20 +20,23 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// $LINATTN_DATA when it holds CIFAR-10 (CI sets it), else "".
 std::string find_cifar_root() {
-  std::vector<std::string> candidates = {std::string(LINATTN_SOURCE_DIR) + "/../shared/data",
-                                         std::string(LINATTN_SOURCE_DIR) + "/../../shared/data"};
-  if (const char* env = std::getenv("LINATTN_DATA")) candidates.insert(candidates.begin(), env);
-  for (const auto& c : candidates)
-    if (fs::is_directory(fs::path(c) / "cifar10" / "train")) return c;
-  return "";
+  const char* env = std::getenv("LINATTN_DATA");
+  if (!env || !*env) return "";
+  try {
+    find_cifar10(env, "train", CifarFormat::Auto);
+  } catch (const Error&) {
+    return "";
+  }
+  return env;
 }
 
 }  // namespace
 
 TEST_CASE("e2e: a tiny MLP trained from a config on 500 CIFAR-10 images beats chance clearly") {
   const std::string root = find_cifar_root();
-  if (root.empty()) testing::skip_test("no CIFAR-10 image folders under ../shared/data or $LINATTN_DATA");
+  if (root.empty()) testing::skip_test("$LINATTN_DATA is not set or holds no CIFAR-10");
   testing::register_tiny_as_vit(32, 32, /*pool4=*/false);
   testing::Scratch dir("e2e");
 

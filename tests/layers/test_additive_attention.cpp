@@ -1,5 +1,5 @@
 // tests/layers/test_additive_attention.cpp — SwiftFormer's efficient additive attention
-// (ATTENTION_SPEC §6): parameter names and shapes (§13, D = token_dim·num_heads), float64
+// (docs/attention.md §6): parameter names and shapes (§13, D = token_dim·num_heads), float64
 // gradchecks (alpha_norm l2 and softmax, a wider D), the §6.5 identities (output independent
 // of scale_factor, Σ α̂² = 1, N = 1 gives α̂ = ±1, permutation equivariance, batch
 // independence), PyTorch goldens and option errors.

@@ -1,4 +1,4 @@
-// tests/layers/test_cos2d_attention.cpp — CosAttention2d (ATTENTION_SPEC §3): parameter names;
+// tests/layers/test_cos2d_attention.cpp — CosAttention2d (docs/attention.md §3): parameter names;
 // float64 gradcheck of the input and every parameter (registry layer and the CosMHSA2d block);
 // the §3.4 / §10 identities — linear form = quadratic form with explicit cos·cos weights
 // (written out here), rank-4 A·Aᵀ = W for the coefficient table, constant V returned

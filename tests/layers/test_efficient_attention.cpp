@@ -1,4 +1,4 @@
-// tests/layers/test_efficient_attention.cpp — Efficient attention (ATTENTION_SPEC §7):
+// tests/layers/test_efficient_attention.cpp — Efficient attention (docs/attention.md §7):
 // parameter names; float64 gradcheck of the input(s) and every parameter, self and cross, and of
 // the 2-D module; the §7.5 / §10 identities — with ρ = identity the linear form Q(KᵀV) equals
 // the quadratic (QKᵀ)V per head, with scaling it is (QKᵀ/N)V, with softmax the implied

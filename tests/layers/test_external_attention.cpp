@@ -1,4 +1,4 @@
-// tests/layers/test_external_attention.cpp — external attention (ATTENTION_SPEC §4): the
+// tests/layers/test_external_attention.cpp — external attention (docs/attention.md §4): the
 // multi-head EAMLP block behind the registry (§4.2) and the single-head 2-D block (§4.1).
 // Parameter names and shapes (§13 / EANet's names), float64 gradchecks of the input and every
 // parameter, the §4.4 identities (slot rows sum to 1 − O(1e-9), token columns sum to 1 before

@@ -1,4 +1,4 @@
-// tests/layers/test_linformer_attention.cpp — Linformer attention (ATTENTION_SPEC §5): parameter
+// tests/layers/test_linformer_attention.cpp — Linformer attention (docs/attention.md §5): parameter
 // names, shapes and defaults (§13, §5.6), float64 gradchecks (self, N < seq_len, kv sharing,
 // cross), the §5.7 identities (E = F = I with zero biases is softmax MHA, batch independence,
 // rows of A summing to 1 over proj_k), the first-N-columns rule, kv sharing, the public-layout

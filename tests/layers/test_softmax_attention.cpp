@@ -1,4 +1,4 @@
-// tests/layers/test_softmax_attention.cpp — softmax MHSA (ATTENTION_SPEC §1): parameter names,
+// tests/layers/test_softmax_attention.cpp — softmax MHSA (docs/attention.md §1): parameter names,
 // float64 gradcheck of input and parameters (self and cross), rows of A summing to 1 (constant
 // V passes through), permutation equivariance, batch independence, PyTorch goldens (which the
 // reference checks equal nn.MultiheadAttention, §10 #12), and option errors.

@@ -52,7 +52,7 @@ Tensor spot_image(const Shape& shape) {  // image[i] = sin(0.11·i)
 }  // namespace
 
 TEST_CASE("token external attention matches values computed in PyTorch") {
-  // /usr/bin/python3: the formulas of ATTENTION_SPEC §4.3 on these weights (LayerNorms 1/0).
+  // /usr/bin/python3: the formulas of docs/attention.md §4.3 on these weights (LayerNorms 1/0).
   Generator gen(0);
   TokenExternalAttention block(3, 2, 3, 0.1, 0.1, gen);
   block.to(DType::F64);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""check_spec.py — runs every ATTENTION_SPEC.md §10 identity and each layer's Tests subsection on
+"""check_spec.py — runs every docs/attention.md §10 identity and each layer's Tests subsection on
 linattn_ref.py in float64, plus the §8.2 parameter counts and the §13 name/shape contract.
 
 Usage: /usr/bin/python3 tests/reference/check_spec.py      (Debian's torch; ~10 s on one core)

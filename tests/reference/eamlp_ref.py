@@ -6,7 +6,7 @@ Usage: /usr/bin/python3 tests/reference/eamlp_ref.py
   whose weights follow a closed formula (spot_fill_), the numbers tests/models/test_eamlp.cpp
   asserts.
 
-Written from ATTENTION_SPEC §4.2–4.3 and T2T-ViT's structure (tokens_to_token with
+Written from docs/attention.md §4.2–4.3 and T2T-ViT's structure (tokens_to_token with
 Token_performer blocks whose attention is external, cls token, fixed sinusoidal position
 encoding, pre-norm blocks with the §4.2 multi-head EA, cls readout). The parameter names are the
 C++ model's. Depends on torch and linattn_ref.py only.

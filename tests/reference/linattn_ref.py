@@ -1,4 +1,4 @@
-"""linattn_ref.py — the PyTorch reference of ATTENTION_SPEC.md (six attention layers + §8 ViT).
+"""linattn_ref.py — the PyTorch reference of docs/attention.md (six attention layers + §8 ViT).
 
 Used by check_spec.py (the §10 identities), make_attention_goldens.py (safetensors goldens the C++
 layers are tested against) and bench/torch_attention.py. Depends on torch only.

@@ -55,7 +55,7 @@ ModelConfig model_config(const std::string& type, const nlohmann::json& m) {
   c.num_classes = m.at("num_classes");
   REQUIRE(m.at("pool") == "mean");
   REQUIRE(m.at("image_size") == ViTOptions{}.image_size);  // the factory's ViT is built for 32x32
-  c.attention = parse_attention_options(type, {});         // spec defaults; heads come from the model
+  c.attention = parse_attention_options(type, {});         // the layer defaults; heads come from the model
   return c;
 }
 

@@ -1,5 +1,5 @@
 // tests/support/attention_golden.h — runs one attention layer against a golden file written
-// by tests/reference/make_attention_goldens.py (ATTENTION_SPEC in PyTorch, float64 inside):
+// by tests/reference/make_attention_goldens.py (docs/attention.md in PyTorch, float64 inside):
 // loads the weights by their §13 names, runs forward (self or cross) and backward with the
 // file's upstream gradient `dy`, and compares `y`, `grad.<input>` and `grad.<param>` for every
 // parameter (relative error ≤ 1e-10 in float64, ≤ 1e-5 in float32; tests/support/reference.h).

@@ -66,7 +66,7 @@ TEST_CASE("linattn layer reproduces every type's PyTorch golden through files") 
     CHECK_MATCHES_GOLDEN("grad.x", grads.at("x"), g.at("grad.x"));
     for (const auto& [name, t] : weights) {
       const Tensor& expected = g.at("grad." + name);
-      if (max(abs(expected)).item() <= 1e-12) {  // an inert bias (spec §4.2): rounding noise in the golden
+      if (max(abs(expected)).item() <= 1e-12) {  // an inert bias (docs/attention.md §4.2): rounding noise
         INFO("grad." << name << " should be zero");
         CHECK(max(abs(grads.at(name))).item() <= 1e-12);
       } else {
