@@ -3,7 +3,10 @@
 // 1–15 ground-truth boxes per image across the small/medium/large ranges, some crowd regions.
 // Reports the median of several runs of coco_evaluate, and of writing + reading the results
 // file, with the command, CPU and date; --out writes the same as Markdown. Never part of ctest.
-// Usage: coco_eval [--images N] [--dets D] [--runs R] [--out FILE.md]
+// Usage: coco_eval [--images N] [--dets D] [--runs R] [--out FILE.md] [--data DIR]
+//   --data DIR also writes the synthetic set as DIR/gt.json + DIR/dt.json (COCO formats), so that
+//   bench/run_detection.py can time another evaluator on the same data. The last line printed is
+//   one JSON object with the timings.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +15,8 @@
 #include <random>
 #include <sstream>
 #include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include "bench/timing.h"
 #include "detection/coco_eval.h"
@@ -64,18 +69,33 @@ Synthetic make_synthetic(int images, int dets_per_image, std::uint64_t seed) {
   return s;
 }
 
+// The ground truth as an instances JSON file (the fields linattn and pycocotools read).
+void write_instances_json(const std::string& path, const CocoInstances& gt) {
+  nlohmann::json images = nlohmann::json::array(), annotations = nlohmann::json::array(),
+                 categories = nlohmann::json::array();
+  for (const auto& i : gt.images)
+    images.push_back({{"id", i.id}, {"file_name", i.file_name}, {"width", i.width}, {"height", i.height}});
+  for (const auto& a : gt.annotations)
+    annotations.push_back({{"id", a.id}, {"image_id", a.image_id}, {"category_id", a.category_id},
+                           {"bbox", a.bbox}, {"area", a.area}, {"iscrowd", a.iscrowd ? 1 : 0}});
+  for (const auto& c : gt.categories)
+    categories.push_back({{"id", c.id}, {"name", c.name}, {"supercategory", c.supercategory}});
+  std::ofstream(path) << nlohmann::json{{"images", images}, {"annotations", annotations}, {"categories", categories}}.dump();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int images = 500, dets = 100, runs = 7;
-  std::string out_path;
+  std::string out_path, data_dir;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--images") && i + 1 < argc) images = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--dets") && i + 1 < argc) dets = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--out") && i + 1 < argc) out_path = argv[++i];
+    else if (!std::strcmp(argv[i], "--data") && i + 1 < argc) data_dir = argv[++i];
     else {
-      std::fprintf(stderr, "usage: %s [--images N] [--dets D] [--runs R] [--out FILE.md]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--images N] [--dets D] [--runs R] [--out FILE.md] [--data DIR]\n", argv[0]);
       return 2;
     }
   }
@@ -119,6 +139,12 @@ int main(int argc, char** argv) {
                 result.stats[0], result.stats[1], result.stats[2], result.stats[8]);
   md << row;
   std::fputs(md.str().c_str(), stdout);
+  if (!data_dir.empty()) {
+    write_instances_json(data_dir + "/gt.json", s.gt);
+    write_coco_results(data_dir + "/dt.json", s.dets);
+  }
+  std::printf("{\"evaluate_ms\": %.3f, \"io_ms\": %.3f, \"images\": %d, \"detections\": %zu, \"ap\": %.17g}\n",
+              eval_s * 1e3, io_s * 1e3, images, s.dets.size(), result.stats[0]);
   if (!out_path.empty()) {
     std::ofstream out(out_path);
     out << md.str();
