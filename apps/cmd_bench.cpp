@@ -1,6 +1,7 @@
 // apps/cmd_bench.cpp — `linattn bench train-step`: the median time of one training step
-// (forward + loss + backward + optimizer step) of a config's model on synthetic inputs, with no
-// data loading, so the number is the framework's own. bench/run_train_step.py runs it next to
+// (forward + the task's loss + backward + optimizer step) of a config's model on a synthetic
+// batch of the config's geometry (the task's synthetic_batch, train/task.h), with no data
+// loading, so the number is the framework's own. bench/run_train_step.py runs it next to
 // PyTorch's step (bench/torch_vit_step.py) for every attention type.
 // Honours the config's device (cpu or cuda[:N]) and train.tf32; on CUDA each timed step ends by
 // synchronizing the device's stream, so the clock reads the device's time, not the launches'.
@@ -13,9 +14,9 @@
 #include "core/upload.h"
 #include "train/config.h"
 #include "train/device_setup.h"
-#include "train/loss.h"
 #include "train/model_factory.h"
 #include "train/param_groups.h"
+#include "train/task.h"
 
 namespace linattn::cli {
 
@@ -23,8 +24,9 @@ namespace {
 
 constexpr const char* kHelp = R"(usage: linattn bench train-step --config CONFIG [options]
 
-Times one training step — forward, cross-entropy, backward, optimizer step — of the config's
-model on a synthetic batch (random 32x32 images and labels; no data loading), and prints the
+Times one training step — forward, the task's loss (cross-entropy for classification), backward,
+optimizer step — of the config's model on a synthetic batch (random images of the config's size
+and random targets; no data loading), and prints the
 median over --steps steps after --warmup untimed steps. Each step ends by reading the loss,
 which waits for the device, so on a GPU the clock measures the finished step.
 
@@ -80,18 +82,20 @@ int run_bench(const Args& args) {
   if (config.device.is_cpu()) set_num_threads(config.threads);
 
   Generator gen(config.seed);
+  // The step bench/torch_vit_step.py times next to this one: plain cross-entropy, no smoothing.
+  config.data.augment.label_smoothing = 0.0;
+  std::unique_ptr<Task> task = make_task(config.task, config);
   auto model = make_model(config.model, gen);
+  task->check_model(*model);
   model->to(config.device);
   model->train();
   auto optimizer = make_optimizer(config.optim, *model);
-  Tensor images = randn({batch, 3, 32, 32}, {.device = config.device}, &gen);
-  Tensor labels = Tensor::empty({batch}, {.dtype = DType::I64});
-  for (std::int64_t i = 0; i < batch; ++i) labels.data<std::int64_t>()[i] = gen.randint(0, config.model.num_classes);
-  labels = labels.to(config.device);
+  const Batch synthetic = task->synthetic_batch(batch, config.device, gen);  // already on the device
+  const ToDevice on_device = [](const Tensor& t) { return t; };
   double last_loss = 0;
   auto step = [&] {
     optimizer->zero_grad();
-    Tensor loss = classification_loss(model->forward(images), labels, Tensor(), 0.0);
+    Tensor loss = task->loss(*model, synthetic, on_device);
     loss.backward();
     optimizer->step();
     synchronize(config.device);  // the step's kernels are done before the clock is read

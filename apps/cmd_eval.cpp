@@ -1,5 +1,6 @@
-// apps/cmd_eval.cpp — `linattn eval`: test loss, top-1 and top-5 of a trained model, from a run
-// folder (its config.yaml and best checkpoint) or a config and a checkpoint.
+// apps/cmd_eval.cpp — `linattn eval`: the task's test metrics of a trained model (classification:
+// test loss, top-1 and top-5), from a run folder (its config.yaml and best checkpoint) or a
+// config and a checkpoint. The config's task (train/task.h) builds the loader and evaluates.
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -8,13 +9,12 @@
 #include "core/parallel.h"
 #include "core/rng.h"
 #include "data/loader.h"
-#include "train/model_factory.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
-#include "train/data_setup.h"
 #include "train/device_setup.h"
-#include "train/evaluate.h"
+#include "train/model_factory.h"
 #include "train/run_dir.h"
+#include "train/task.h"
 
 namespace linattn::cli {
 
@@ -24,7 +24,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kHelp = R"(usage: linattn eval RUN_DIR_OR_CONFIG [options]
 
-Evaluates a trained model on the test split: mean cross-entropy, top-1 and top-5 accuracy.
+Evaluates a trained model on the test split with its config's task: for classification the mean
+cross-entropy, top-1 and top-5 accuracy (the test_loss, test_acc and test_top5 of metrics.jsonl).
 With a run folder, its config.yaml and checkpoints/best (else checkpoints/latest) are used;
 with a config file, the checkpoint is --checkpoint, else that of runs/<name>.
 
@@ -74,19 +75,24 @@ int run_eval(const Args& args) {
 
   set_num_threads(static_cast<int>(config.threads));
   Generator gen(static_cast<std::uint64_t>(config.seed));
+  std::unique_ptr<Task> task = make_task(config.task, config);
   auto model = make_model(config.model, gen);
+  task->check_model(*model);
   load_weights(checkpoint, *model);
   model->to(config.device);
-  DataLoader loader(load_split(config, p.value("--data-root"), "test"), eval_loader_options(config));
-  EvalResult r = evaluate(*model, loader, config.device);
+  std::unique_ptr<DataLoader> loader = task->make_test_loader(p.value("--data-root"));
+  TaskEvaluation r = task->evaluate(*model, *loader, config.device);
 
   if (p.has("--json")) {
-    nlohmann::ordered_json j{{"checkpoint", checkpoint}, {"images", r.count}, {"test_loss", r.loss},
-                             {"test_acc", r.top1}, {"test_top5", r.top5}};
+    nlohmann::ordered_json j{{"checkpoint", checkpoint}, {"images", r.count}};
+    for (const NamedValue& v : r.values) {
+      if (v.value) j[v.name] = *v.value;
+      else j[v.name] = nullptr;
+    }
     std::printf("%s\n", j.dump().c_str());
   } else {
-    std::printf("%s: %lld test images — loss %.4f, top-1 %.2f%%, top-5 %.2f%%\n", checkpoint.c_str(),
-                static_cast<long long>(r.count), r.loss, 100.0 * r.top1, 100.0 * r.top5);
+    std::printf("%s: %lld test images — %s\n", checkpoint.c_str(), static_cast<long long>(r.count),
+                describe_values(task->metrics(), r.values).c_str());
   }
   return kExitOk;
 }

@@ -20,9 +20,10 @@ constexpr const char* kHelp = R"(usage: linattn layer --type T --dim C --grid Hx
 Runs one attention layer (token layout) on the tensor `x` (B, N, C) of X and writes `y` to Y.
 
 options:
-  --type T                  softmax | cos2d | external | linformer | additive | efficient
+  --type T                  a registered attention type: softmax | cos2d | external |
+                            linformer | additive | efficient
   --set KEY=VALUE           a layer option, e.g. heads=4, proj_k=32, sharing=kv (repeatable;
-                            `linattn layer --type T --help-options` lists T's keys)
+                            `linattn layer --type T --help-options` lists T's options)
   --dim C                   channels
   --grid HxW                the token grid (N must fit it: cos2d needs N = H·W, linformer N ≤ H·W)
   --dtype f32|f64           computation dtype (default f32); x is converted to it
@@ -72,6 +73,17 @@ const Tensor& tensor_in(const SafetensorsFile& file, const std::string& name) {
   fail(str_cat(file.path, " has no tensor '", name, "' (it holds: ", found.empty() ? "nothing" : found, ")"));
 }
 
+// The type's summary and each option with its default and doc, as the type declares them.
+void print_options(const AttentionType& type) {
+  std::printf("%s: %s\noptions of %s:\n", type.name.c_str(), type.summary.c_str(), type.name.c_str());
+  for (const auto& field : type.fields) {
+    std::string choices;
+    for (const auto& c : field.choices) choices += (choices.empty() ? "one of " : ", ") + c;
+    std::printf("  %-28s %s (%s%sdefault %s)\n", field.key.c_str(), field.doc.c_str(), choices.c_str(),
+                choices.empty() ? "" : "; ", field.text(type.defaults).c_str());
+  }
+}
+
 int run_layer(const Args& args) {
   ParsedArgs p = parse_args("layer", args,
                             {{"--type", true}, {"--set", true, true}, {"--dim", true}, {"--grid", true}, {"--dtype", true},
@@ -82,12 +94,14 @@ int run_layer(const Args& args) {
     return kExitOk;
   }
   expect_positional("layer", p, 0, 0, "no");
-  if (!p.has("--type")) throw UsageError("layer: --type is required (one of softmax, cos2d, external, linformer, additive, efficient)");
+  if (!p.has("--type")) {
+    std::string types;
+    for (const auto& t : attention_types()) types += (types.empty() ? "" : ", ") + t;
+    throw UsageError("layer: --type is required (one of " + types + ")");
+  }
   const std::string type = p.value("--type");
   if (p.has("--help-options")) {
-    std::string keys;
-    for (const auto& k : attention_option_keys(type)) keys += (keys.empty() ? "" : ", ") + k;
-    std::printf("options of %s: %s\n", type.c_str(), keys.c_str());
+    print_options(attention_type(type));
     return kExitOk;
   }
   for (const char* flag : {"--dim", "--grid", "--input", "--output"})

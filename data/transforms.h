@@ -24,8 +24,10 @@ struct AugmentOptions {
   int randaugment_ops = 0;        // N > 0: RandAugment with N ops …
   int randaugment_magnitude = 9;  // … of magnitude M in [0, 30]
   bool normalize = false;         // (x/255 − mean) / std per channel; off: x/255
-  std::array<float, 3> mean = {0.4914f, 0.4822f, 0.4465f};  // CIFAR-10 statistics
-  std::array<float, 3> stddev = {0.2470f, 0.2435f, 0.2616f};
+  // The dataset's statistics, set by whoever builds the loader (the trainer's come from
+  // train/dataset_info.h); the defaults leave x/255 unchanged.
+  std::array<float, 3> mean = {0.0f, 0.0f, 0.0f};
+  std::array<float, 3> stddev = {1.0f, 1.0f, 1.0f};
   double mixup_alpha = 0.0;   // > 0: mixup, λ ~ Beta(α, α)
   double cutmix_alpha = 0.0;  // > 0: cutmix, λ ~ Beta(α, α)
   double mix_prob = 1.0;      // probability that a batch is mixed, when mixup or cutmix is on

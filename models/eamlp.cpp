@@ -115,21 +115,8 @@ Tensor sinusoid_encoding(std::int64_t positions, std::int64_t dim, DType dtype) 
 }
 
 AttentionOptions eamlp_attention_options(const EAMLPOptions& o, Grid grid) {
-  AttentionOptions a = o.attention;
-  std::visit(
-      [&](auto& opts) {
-        using T = std::decay_t<decltype(opts)>;
-        if constexpr (requires { opts.heads; }) opts.heads = o.heads;
-        if constexpr (std::is_same_v<T, LinformerOptions>) {
-          if (opts.seq_len == 0) opts.seq_len = grid.tokens() + 1;
-        }
-        if constexpr (std::is_same_v<T, Cos2dOptions>) {
-          fail("EAMLP: cos2d attention cannot run on EAMLP's tokens — the cls token has no grid position "
-               "(docs/attention.md §3.3). ---> HINT: use the ViT with pool: mean");
-        }
-      },
-      a);
-  return a;
+  return encoder_attention_options(o.attention, {.dim = o.embed_dim, .heads = o.heads, .grid = grid, .cls_token = true},
+                                   "EAMLP", "cannot run on EAMLP's tokens", "use the ViT with pool: mean");
 }
 
 EAMLP::EAMLP(const EAMLPOptions& o, Generator& gen) : options(o) {
@@ -143,25 +130,17 @@ EAMLP::EAMLP(const EAMLPOptions& o, Generator& gen) : options(o) {
   cls_token = register_parameter("cls_token", zeros({1, 1, o.embed_dim}));
   pos_embed = register_buffer("pos_embed", reshape(sinusoid_encoding(grid.tokens() + 1, o.embed_dim),
                                                    {1, grid.tokens() + 1, o.embed_dim}));
-  AttentionOptions attention = eamlp_attention_options(o, grid);
   const auto hidden = static_cast<std::int64_t>(static_cast<double>(o.embed_dim) * o.mlp_ratio);  // int(dim·ratio)
+  const EncoderBlockOptions block{
+      .dim = o.embed_dim, .hidden = hidden, .attention = eamlp_attention_options(o, grid), .grid = grid};
   auto list = register_module("blocks", std::make_shared<ModuleList>());
-  for (std::int64_t i = 0; i < o.depth; ++i)
-    blocks.push_back(list->push_back(std::make_shared<ViTBlock>(o.embed_dim, hidden, attention, grid, gen)));
+  for (std::int64_t i = 0; i < o.depth; ++i) blocks.push_back(list->push_back(std::make_shared<EncoderBlock>(block, gen)));
   norm = register_module("norm", std::make_shared<LayerNorm>(o.embed_dim));
   head = register_module("head", std::make_shared<Linear>(o.embed_dim, o.num_classes, true, gen));
 
   // T2T-ViT's init: cls_token, then every Linear trunc_normal(.02) / bias 0, LayerNorm 1 / 0.
   init::trunc_normal_(cls_token, 0.02, gen);
-  apply([&](Module& m) {
-    if (auto* lin = dynamic_cast<Linear*>(&m)) {
-      init::trunc_normal_(lin->weight, 0.02, gen);
-      if (lin->bias.defined()) init::zeros_(lin->bias);
-    } else if (auto* ln = dynamic_cast<LayerNorm*>(&m)) {
-      init::ones_(ln->weight);
-      init::zeros_(ln->bias);
-    }
-  });
+  init_transformer_weights(*this, gen);
   // The public code's linear_1.weight is a transposed view of linear_0.weight, so of the two
   // trunc_normal writes above the later one (linear_1's) wins for both: re-tie the same way.
   for (auto& a : tokens_to_token->attentions) a->attn->tie_linear_0_to_linear_1();

@@ -7,7 +7,8 @@
 //                      soft split (unfold k3 s2 p1) →  256 tokens of 576 → token EA → 16×16 map
 //                      soft split (unfold k3 s2 p1) →   64 tokens of 576 → project → (B, 64, D)
 //   → [cls; tokens] + fixed sinusoidal position encoding (B, 65, D)
-//   → depth × pre-norm blocks [x + Attn(LN₁ x); x + MLP(LN₂ x)], Attn = multi-head EA (§4.2)
+//   → depth × pre-norm encoder blocks [x + Attn(LN₁ x); x + MLP(LN₂ x)], Attn = multi-head EA
+//     (§4.2; layers/transformer_block.h)
 //   → final LN → cls token → Linear head → logits (B, classes)
 //
 // Parameter names follow T2T-ViT (tokens_to_token.attention1.attn.q_linear.weight, ...,
@@ -21,10 +22,11 @@
 #include <vector>
 
 #include "layers/attention/attention.h"
+#include "layers/attention/external_options.h"
 #include "layers/layer_norm.h"
 #include "layers/linear.h"
 #include "layers/mlp.h"
-#include "models/vit.h"
+#include "layers/transformer_block.h"
 
 namespace linattn {
 
@@ -112,7 +114,7 @@ class EAMLP : public ImageClassifier {
   std::shared_ptr<TokensToToken> tokens_to_token;
   Tensor cls_token;  // (1, 1, D), parameter
   Tensor pos_embed;  // (1, N + 1, D), buffer: sinusoid_encoding(N + 1, D)
-  std::vector<std::shared_ptr<ViTBlock>> blocks;
+  std::vector<std::shared_ptr<EncoderBlock>> blocks;
   std::shared_ptr<LayerNorm> norm;
   std::shared_ptr<Linear> head;
 };

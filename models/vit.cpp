@@ -9,33 +9,8 @@
 namespace linattn {
 
 AttentionOptions vit_attention_options(const ViTOptions& o, Grid grid) {
-  AttentionOptions a = o.attention;
-  std::visit(
-      [&](auto& opts) {
-        using T = std::decay_t<decltype(opts)>;
-        if constexpr (requires { opts.heads; }) opts.heads = o.heads;
-        if constexpr (std::is_same_v<T, LinformerOptions>) {
-          if (o.pool == "cls" && opts.seq_len == 0) opts.seq_len = grid.tokens() + 1;
-        }
-        if constexpr (std::is_same_v<T, Cos2dOptions>) {
-          LINATTN_CHECK(o.pool != "cls", "ViT: cos2d attention cannot use pool: cls — the cls token has no grid "
-                        "position (docs/attention.md §3.3). ---> HINT: use pool: mean");
-        }
-      },
-      a);
-  return a;
-}
-
-ViTBlock::ViTBlock(std::int64_t dim, std::int64_t hidden, const AttentionOptions& attention, Grid grid, Generator& gen) {
-  norm1 = register_module("norm1", std::make_shared<LayerNorm>(dim));
-  attn = register_module("attn", make_attention(attention, dim, grid, gen));
-  norm2 = register_module("norm2", std::make_shared<LayerNorm>(dim));
-  mlp = register_module("mlp", std::make_shared<MLP>(dim, hidden, gen));
-}
-
-Tensor ViTBlock::forward(const Tensor& x) {
-  Tensor h = add(x, attn->forward(norm1->forward(x)));  // B x N x D
-  return add(h, mlp->forward(norm2->forward(h)));
+  return encoder_attention_options(o.attention, {.dim = o.dim, .heads = o.heads, .grid = grid, .cls_token = o.pool == "cls"},
+                                   "ViT", "cannot use pool: cls", "use pool: mean");
 }
 
 ViT::ViT(const ViTOptions& o, Generator& gen) : options(o) {
@@ -51,20 +26,13 @@ ViT::ViT(const ViTOptions& o, Generator& gen) : options(o) {
     cls_token = register_parameter("cls_token", empty({1, 1, o.dim}));
     init::trunc_normal_(cls_token, 0.02, gen);
   }
-  AttentionOptions attention = vit_attention_options(o, grid);
   const auto hidden = static_cast<std::int64_t>(std::llround(static_cast<double>(o.dim) * o.mlp_ratio));
+  const EncoderBlockOptions block{.dim = o.dim, .hidden = hidden, .attention = vit_attention_options(o, grid), .grid = grid};
   auto list = register_module("blocks", std::make_shared<ModuleList>());
-  for (std::int64_t i = 0; i < o.depth; ++i)
-    blocks.push_back(list->push_back(std::make_shared<ViTBlock>(o.dim, hidden, attention, grid, gen)));
+  for (std::int64_t i = 0; i < o.depth; ++i) blocks.push_back(list->push_back(std::make_shared<EncoderBlock>(block, gen)));
   norm = register_module("norm", std::make_shared<LayerNorm>(o.dim));
   head = register_module("head", std::make_shared<Linear>(o.dim, o.num_classes, true, gen));
-  // §8.1: every Linear gets trunc_normal(.02) and a zero bias, in module order.
-  apply([&](Module& m) {
-    if (auto* lin = dynamic_cast<Linear*>(&m)) {
-      init::trunc_normal_(lin->weight, 0.02, gen);
-      if (lin->bias.defined()) init::zeros_(lin->bias);
-    }
-  });
+  init_transformer_weights(*this, gen);  // §8.1, in module order
 }
 
 Tensor ViT::forward(const Tensor& images) {

@@ -1,7 +1,7 @@
 // models/vit.h — the reference Vision Transformer of docs/attention.md §8 with any attention from
 // the registry: patch embedding (Conv p×p, stride p) → + learned position embedding → depth ×
-// pre-norm blocks [x + Attn(LN₁ x); x + MLP(LN₂ x)] → final LN → mean pooling (or the cls
-// token) → Linear head. Parameter names follow §13 (patch_embed.*, pos_embed, cls_token,
+// pre-norm encoder blocks [x + Attn(LN₁ x); x + MLP(LN₂ x)] (layers/transformer_block.h) → final
+// LN → mean pooling (or the cls token) → Linear head. Parameter names follow §13 (patch_embed.*, pos_embed, cls_token,
 // blocks.i.{norm1,attn,norm2,mlp}.*, norm.*, head.*).
 // Init (§8.1): every Linear (including those inside the attention) gets trunc_normal(.02) and
 // bias 0; LayerNorm 1/0; the patch conv keeps PyTorch's default; raw attention parameters
@@ -11,10 +11,11 @@
 #include <vector>
 
 #include "layers/attention/attention.h"
+#include "layers/attention/softmax_options.h"
 #include "layers/layer_norm.h"
 #include "layers/linear.h"
-#include "layers/mlp.h"
 #include "layers/patch_embed.h"
+#include "layers/transformer_block.h"
 #include "models/classifier.h"
 
 namespace linattn {
@@ -28,16 +29,6 @@ struct ViTOptions {
   AttentionOptions attention = SoftmaxOptions{};  // its heads are overridden by `heads`
 };
 
-class ViTBlock : public Module {
- public:
-  ViTBlock(std::int64_t dim, std::int64_t hidden, const AttentionOptions& attention, Grid grid, Generator& gen);
-  Tensor forward(const Tensor& x);  // (B, N, D) -> (B, N, D)
-
-  std::shared_ptr<LayerNorm> norm1, norm2;
-  std::shared_ptr<Attention> attn;
-  std::shared_ptr<MLP> mlp;
-};
-
 class ViT : public ImageClassifier {
  public:
   ViT(const ViTOptions& options, Generator& gen);
@@ -47,7 +38,7 @@ class ViT : public ImageClassifier {
   Grid grid;
   std::shared_ptr<PatchEmbed> patch_embed;
   Tensor pos_embed, cls_token;  // cls_token only with pool = cls
-  std::vector<std::shared_ptr<ViTBlock>> blocks;
+  std::vector<std::shared_ptr<EncoderBlock>> blocks;
   std::shared_ptr<LayerNorm> norm;
   std::shared_ptr<Linear> head;
 };

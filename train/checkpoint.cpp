@@ -31,7 +31,9 @@ std::string state_to_json(const TrainingState& s) {
   j["batches_consumed"] = s.batches_consumed;
   j["epoch_loss_sum"] = s.epoch_loss_sum;
   j["epoch_loss_count"] = s.epoch_loss_count;
-  j["best_test_acc"] = s.best_test_acc;
+  j["best_metric"] = s.best_metric;
+  if (s.best_value) j["best_value"] = *s.best_value;
+  else j["best_value"] = nullptr;
   j["best_epoch"] = s.best_epoch;
   nlohmann::ordered_json gens = nlohmann::ordered_json::object();
   for (const auto& [name, g] : s.generators) gens[name] = {{"seed", g.seed}, {"offset", g.offset}};
@@ -51,7 +53,14 @@ TrainingState state_from_json(const std::string& text, const std::string& file) 
     s.batches_consumed = j.at("batches_consumed").get<std::int64_t>();
     s.epoch_loss_sum = j.at("epoch_loss_sum").get<double>();
     s.epoch_loss_count = j.at("epoch_loss_count").get<std::int64_t>();
-    s.best_test_acc = j.at("best_test_acc").get<double>();
+    if (j.contains("best_metric")) {
+      s.best_metric = j.at("best_metric").get<std::string>();
+      if (!j.at("best_value").is_null()) s.best_value = j.at("best_value").get<double>();
+    } else {  // written before tasks: classification's top-1, -1 when never evaluated
+      s.best_metric = "test_acc";
+      const double acc = j.at("best_test_acc").get<double>();
+      if (acc >= 0) s.best_value = acc;
+    }
     s.best_epoch = j.at("best_epoch").get<std::int64_t>();
     for (const auto& [name, g] : j.at("generators").items())
       s.generators[name] = {g.at("seed").get<std::uint64_t>(), g.at("offset").get<std::uint64_t>()};

@@ -11,6 +11,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "layers/module.h"
@@ -30,8 +31,12 @@ struct TrainingState {
   std::int64_t batches_consumed = 0;  // batches of `epoch` already trained on
   double epoch_loss_sum = 0;          // Σ train loss over those batches (exact: JSON round-trips doubles)
   std::int64_t epoch_loss_count = 0;
-  double best_test_acc = -1;          // best top-1 so far (-1: never evaluated)
-  std::int64_t best_epoch = 0;        // 1-based epoch of best_test_acc
+  // The best value so far of the task's best metric (train/metrics.h BestMetric; classification:
+  // test top-1), nullopt before the first evaluation. Checkpoints written before tasks existed
+  // stored it as "best_test_acc" (-1: never evaluated) and read back as best_metric "test_acc".
+  std::string best_metric;
+  std::optional<double> best_value;
+  std::int64_t best_epoch = 0;        // 1-based epoch of best_value
   std::map<std::string, GeneratorState> generators;  // "default" + the trainer's own streams
   bool operator==(const TrainingState&) const = default;
 };

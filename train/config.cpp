@@ -1,10 +1,8 @@
-// train/config.cpp — enum spellings, config equality, attention options as text, and the error
-// and suggestion helpers of config_detail.h. Parsing is in config_read.cpp, writing in
+// train/config.cpp — enum spellings, attention options as text, and the error and suggestion
+// helpers of config_detail.h. Parsing is in config_read.cpp, writing in
 // config_write.cpp, the value checks in config_validate.cpp.
 #include <algorithm>
-#include <charconv>
 #include <numeric>
-#include <type_traits>
 
 #include "core/error.h"
 #include "train/config.h"
@@ -22,11 +20,6 @@ const std::vector<std::string>& enum_names<DatasetName>() {
 template <>
 const std::vector<std::string>& enum_names<DataFormat>() {
   static const std::vector<std::string> names{"auto", "folders", "binary"};
-  return names;
-}
-template <>
-const std::vector<std::string>& enum_names<ModelName>() {
-  static const std::vector<std::string> names{"vit", "eamlp"};
   return names;
 }
 template <>
@@ -81,18 +74,8 @@ std::string suggest(const std::string& key, const std::vector<std::string>& cand
   return " (did you mean '" + *best + "'?)";
 }
 
-std::string real_text(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  (void)ec;
-  std::string out(buf, end);
-  // A dot in the mantissa keeps it a float for YAML 1.1 readers too: 1 -> 1.0, 1e-08 -> 1.0e-08.
-  if (out.find('.') == std::string::npos) {
-    auto e = out.find('e');
-    out.insert(e == std::string::npos ? out.size() : e, ".0");
-  }
-  return out;
-}
+// The same text as an attention option's real value (one spelling in config.yaml).
+std::string real_text(double v) { return option_real_text(v); }
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -106,62 +89,12 @@ using config_detail::enum_names;
 
 std::string to_string(DatasetName v) { return enum_names<DatasetName>()[static_cast<int>(v)]; }
 std::string to_string(DataFormat v) { return enum_names<DataFormat>()[static_cast<int>(v)]; }
-std::string to_string(ModelName v) { return enum_names<ModelName>()[static_cast<int>(v)]; }
 std::string to_string(Pool v) { return enum_names<Pool>()[static_cast<int>(v)]; }
 std::string to_string(OptimizerName v) { return enum_names<OptimizerName>()[static_cast<int>(v)]; }
 std::string to_string(Schedule v) { return enum_names<Schedule>()[static_cast<int>(v)]; }
 
-namespace {
-
-std::string text(std::int64_t v) { return std::to_string(v); }
-std::string text(bool v) { return v ? "true" : "false"; }
-std::string text(const std::string& v) { return v; }
-std::string text(double v) { return config_detail::real_text(v); }
-
-struct Values {
-  std::vector<std::pair<std::string, std::string>> out;
-  template <class T>
-  Values& operator()(const std::string& key, const T& value) {
-    out.emplace_back(key, text(value));
-    return *this;
-  }
-};
-
-}  // namespace
-
-// Keys in the order of layers/attention/options.cpp's tables; a test asserts that the key lists
-// agree with attention_option_keys(), so a new option cannot be silently left out.
 std::vector<std::pair<std::string, std::string>> attention_option_values(const AttentionOptions& options) {
-  struct Visitor {
-    Values operator()(const SoftmaxOptions& o) const {
-      return Values{}("heads", o.heads)("qkv_bias", o.qkv_bias)("attn_drop", o.attn_drop)("proj_drop", o.proj_drop);
-    }
-    Values operator()(const Cos2dOptions& o) const {
-      return Values{}("heads", o.heads)("M", o.M)("eps", o.eps)("qkv_bias", o.qkv_bias)("proj_drop", o.proj_drop);
-    }
-    Values operator()(const ExternalOptions& o) const {
-      return Values{}("heads", o.heads)("coef", o.coef)("S", o.S)("attn_drop", o.attn_drop)("proj_drop", o.proj_drop);
-    }
-    Values operator()(const LinformerOptions& o) const {
-      return Values{}("heads", o.heads)("seq_len", o.seq_len)("proj_k", o.proj_k)("sharing", o.sharing)(
-          "dropout", o.dropout)("emulate_public_layout_bug", o.emulate_public_layout_bug);
-    }
-    Values operator()(const AdditiveOptions& o) const {
-      return Values{}("token_dim", o.token_dim)("num_heads", o.num_heads)("alpha_norm", o.alpha_norm);
-    }
-    Values operator()(const EfficientOptions& o) const {
-      return Values{}("heads", o.heads)("key_channels", o.key_channels)("value_channels", o.value_channels)(
-          "norm", o.norm)("residual", o.residual);
-    }
-  };
-  return std::visit(Visitor{}, options).out;
-}
-
-bool ModelConfig::operator==(const ModelConfig& o) const {
-  return name == o.name && dim == o.dim && depth == o.depth && heads == o.heads && mlp_ratio == o.mlp_ratio &&
-         patch == o.patch && pool == o.pool && num_classes == o.num_classes &&
-         attention.index() == o.attention.index() &&
-         attention_option_values(attention) == attention_option_values(o.attention);
+  return options.values();
 }
 
 }  // namespace linattn

@@ -7,9 +7,11 @@
 // applied, and only then are the values checked, so an override can repair a base. Every error
 // is a linattn::Error naming the key path, the file and line it came from, and what is expected.
 //
-// model.attention holds `type` (a registry key of layers/attention) and that type's options.
-// Its `heads` option (for the types that have one) defaults to model.heads; when given it must
-// equal model.heads. A layer that changes `type` replaces the attention block it inherited.
+// model.attention holds `type` (a registry key of layers/attention/attention_type.h) and that
+// type's options; reading, checking and writing them loops over the type's declared fields and
+// rules, so train/ knows no attention option by name. Its `heads` option (for the types that
+// have one) is model.heads and cannot be given. A layer that changes `type` replaces the
+// attention block it inherited.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -23,7 +25,6 @@ namespace linattn {
 
 enum class DatasetName { Cifar10, Coco };        // cifar10 | coco
 enum class DataFormat { Auto, Folders, Binary };  // auto | folders | binary
-enum class ModelName { Vit, Eamlp };              // vit | eamlp
 enum class Pool { Mean, Cls };                    // mean | cls
 enum class OptimizerName { AdamW, Sgd };          // adamw | sgd
 enum class Schedule { Cosine, Step, Constant };   // cosine | step | constant
@@ -31,7 +32,6 @@ enum class Schedule { Cosine, Step, Constant };   // cosine | step | constant
 // The YAML spelling of each value ("cifar10", "adamw", ...).
 std::string to_string(DatasetName v);
 std::string to_string(DataFormat v);
-std::string to_string(ModelName v);
 std::string to_string(Pool v);
 std::string to_string(OptimizerName v);
 std::string to_string(Schedule v);
@@ -64,17 +64,23 @@ struct DataConfig {
   bool operator==(const DataConfig&) const = default;
 };
 
+// The options of the model model.name names. Each registered model declares which of these keys
+// it reads, its checks and its factory (train/model_factory.h); a key it does not read is an
+// error in a config and is left out of the resolved config.yaml.
 struct ModelConfig {
-  ModelName name = ModelName::Vit;
+  std::string name = "vit";                      // a registered model (train/model_factory.h)
   std::int64_t dim = 192, depth = 6, heads = 3;  // dim % heads == 0
   double mlp_ratio = 2;                          // dim · mlp_ratio must be a whole number
   std::int64_t patch = 4;                        // the image side must be a multiple
   Pool pool = Pool::Mean;
-  std::int64_t num_classes = 10;
+  std::int64_t num_classes = 10;                 // must be the dataset's (train/dataset_info.h)
   AttentionOptions attention = SoftmaxOptions{.heads = 3};  // type + that type's options
+  // Not a key: the side of the square images the model sees, set from data.dataset when the
+  // config is read (train/dataset_info.h).
+  std::int64_t image_size = 32;
 
-  std::string attention_type() const { return attention_type_of(attention); }
-  bool operator==(const ModelConfig& other) const;  // attention compared option by option
+  std::string attention_type() const { return attention.type_name(); }
+  bool operator==(const ModelConfig& other) const = default;  // attention compared option by option
 };
 
 struct OptimConfig {
@@ -106,6 +112,7 @@ struct TrainConfig {
 
 struct ExperimentConfig {
   std::string name;  // the run folder runs/<name>; default: the config file's stem
+  std::string task = "classification";  // a registered task (train/task.h)
   std::int64_t seed = 0;
   Device device = Device::cpu();
   std::int64_t threads = 2;  // CPU threads (OpenMP and OpenBLAS)
@@ -133,8 +140,8 @@ ExperimentConfig apply_override(const ExperimentConfig& config, const std::strin
 // an equal config.
 std::string to_yaml(const ExperimentConfig& config);
 
-// The options of one attention layer as key → value text, in the layer's key order; parsing them
-// with parse_attention_options gives the same options back.
+// The options of one attention layer as key → value text, in the type's field order; parsing
+// them with parse_attention_options gives the same options back (AttentionOptions::values()).
 std::vector<std::pair<std::string, std::string>> attention_option_values(const AttentionOptions& options);
 
 }  // namespace linattn

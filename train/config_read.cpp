@@ -18,6 +18,9 @@
 #include "core/error.h"
 #include "train/config.h"
 #include "train/config_detail.h"
+#include "train/dataset_info.h"
+#include "train/model_factory.h"
+#include "train/task.h"
 
 namespace linattn {
 
@@ -139,7 +142,7 @@ void apply_attention(Builder& b, const YAML::Node& block, const Layer& layer, co
     if (!kv.first.IsScalar() || kv.first.Scalar() != "type") continue;
     Source s = layer.at(kv.first);
     const YAML::Node& t = kv.second;
-    const auto& types = attention_types();
+    const std::vector<std::string> types = attention_types();
     if (!t.IsScalar()) wrong_type(s, path + ".type", "one of " + join(types), t);
     if (std::find(types.begin(), types.end(), t.Scalar()) == types.end())
       fail_at(s, path + ".type",
@@ -159,9 +162,10 @@ void apply_attention(Builder& b, const YAML::Node& block, const Layer& layer, co
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) fail_at(s, key_path, "is given twice");
     seen.push_back(key);
     if (key == "type") continue;
-    if (key == "heads") fail_at(s, key_path, "the attention's heads come from model.heads; set model.heads instead");
+    if (key == kAttentionHeadsKey)
+      fail_at(s, key_path, "the attention's heads come from model.heads; set model.heads instead");
     std::vector<std::string> keys = attention_option_keys(b.attention_type);
-    keys.erase(std::remove(keys.begin(), keys.end(), "heads"), keys.end());
+    keys.erase(std::remove(keys.begin(), keys.end(), kAttentionHeadsKey), keys.end());
     if (std::find(keys.begin(), keys.end(), key) == keys.end())
       fail_at(s, key_path, "unknown option '" + key + "' for attention type '" + b.attention_type + "'" + suggest(key, keys) +
                                "; valid: type, " + join(keys));
@@ -177,11 +181,51 @@ void apply_attention(Builder& b, const YAML::Node& block, const Layer& layer, co
   }
 }
 
+// A layer that changes model.name drops what earlier layers (another file, a base) set of the
+// keys the new model does not read — as a new attention type drops the old one's options — so a
+// config can build on a base written for another model. Keys of the same layer stay and are
+// checked in finish().
+void forget_inherited_model_keys(Builder& b, const std::string& previous_name, const Source& s) {
+  const ModelType* type = find_model_type(b.config.model.name);
+  if (!type || b.config.model.name == previous_name) return;
+  for (auto it = b.where.begin(); it != b.where.end();) {
+    const std::string& path = it->first;
+    const bool model_key = path.starts_with("model.") && path != "model.name";
+    const std::string key = model_key ? path.substr(6, path.find('.', 6) - 6) : "";
+    if (model_key && !type->reads(key) && it->second.origin != s.origin) it = b.where.erase(it);
+    else ++it;
+  }
+}
+
 void set_leaf(Builder& b, const Leaf& leaf, const YAML::Node& v, const Layer& layer, const Source& s) {
   if (std::holds_alternative<AttentionRef>(leaf.ref)) return apply_attention(b, v, layer, s);
+  const std::string previous_model = b.config.model.name;
   std::visit(LeafReader{b.config, v, s, leaf.path, leaf.ref}, leaf.ref);
   b.where[leaf.path] = s;
   if (leaf.path == "name") b.name_set = true;
+  if (leaf.path == "model.name") forget_inherited_model_keys(b, previous_model, s);
+}
+
+// `value` must be one of `known` (a registry's names); the error lists them.
+void check_registered(const Builder& b, const std::string& path, const std::string& what, const std::string& value,
+                      const std::vector<std::string>& known) {
+  if (std::find(known.begin(), known.end(), value) != known.end()) return;
+  fail_at(source_of(b.where, path), path,
+          "unknown " + what + " '" + value + "'" + suggest(value, known) + "; registered: " + join(known));
+}
+
+// model.name names a registered model, and no key of the model section is one it does not read.
+void check_model_keys(const Builder& b) {
+  const std::string& name = b.config.model.name;
+  check_registered(b, "model.name", "model", name, registered_models());
+  const ModelType& type = *find_model_type(name);
+  for (const auto& [path, source] : b.where) {
+    if (!path.starts_with("model.") || path == "model.name") continue;
+    const std::string key = path.substr(6, path.find('.', 6) - 6);
+    if (!type.reads(key))
+      fail_at(source, path,
+              "model '" + name + "' does not use model." + key + " (it reads: " + join(type.keys) + "); remove it");
+  }
 }
 
 void apply_map(Builder& b, const YAML::Node& map, const std::string& section, const Layer& layer) {
@@ -347,12 +391,12 @@ void apply_assignment(Builder& b, const std::string& assignment) {
 
 ExperimentConfig finish(Builder& b, const std::string& source_name) {
   if (!b.name_set) b.config.name = fs::path(source_name).stem().string();
-  std::map<std::string, std::string> values = b.attention_values;
-  auto keys = attention_option_keys(b.attention_type);
-  if (std::find(keys.begin(), keys.end(), "heads") != keys.end())
-    values["heads"] = std::to_string(b.config.model.heads);
+  check_registered(b, "task", "task", b.config.task, registered_tasks());
+  check_model_keys(b);
+  b.config.model.image_size = dataset_info(b.config.data).image_size;
   try {
-    b.config.model.attention = parse_attention_options(b.attention_type, values);
+    b.config.model.attention = parse_attention_options(b.attention_type, b.attention_values);
+    b.config.model.attention.set_heads(b.config.model.heads);  // the heads rule of the type
   } catch (const Error& e) {
     fail_at(source_of(b.where, "model.attention.type"), "model.attention", e.what());
   }

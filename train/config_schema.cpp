@@ -21,13 +21,13 @@ ChoiceRef choice(E& (*ref)(ExperimentConfig&)) {
 
 std::vector<Leaf> make_schema() {
   return {
-      FIELD(name), FIELD(seed), FIELD(device), FIELD(threads),
+      FIELD(name), FIELD(task), FIELD(seed), FIELD(device), FIELD(threads),
       CHOICE(data.dataset), FIELD(data.root), CHOICE(data.format), FIELD(data.batch_size),
       FIELD(data.workers), FIELD(data.train_subset), FIELD(data.test_subset),
       FIELD(data.augment.crop_padding), FIELD(data.augment.flip), FIELD(data.augment.mixup_alpha),
       FIELD(data.augment.cutmix_alpha), FIELD(data.augment.label_smoothing),
       FIELD(data.augment.randaugment.n), FIELD(data.augment.randaugment.m),
-      CHOICE(model.name), FIELD(model.dim), FIELD(model.depth), FIELD(model.heads),
+      FIELD(model.name), FIELD(model.dim), FIELD(model.depth), FIELD(model.heads),
       FIELD(model.mlp_ratio), FIELD(model.patch), CHOICE(model.pool), FIELD(model.num_classes),
       Leaf{"model.attention", AttentionRef{}},
       CHOICE(optim.name), FIELD(optim.lr), FIELD(optim.weight_decay), FIELD(optim.betas),

@@ -8,6 +8,8 @@
 
 #include "core/error.h"
 #include "train/config_detail.h"
+#include "train/dataset_info.h"
+#include "train/model_factory.h"
 
 namespace linattn::config_detail {
 
@@ -79,80 +81,96 @@ class Checker {
             str_cat("must be in [0, 30]; got ", a.randaugment.m));
   }
 
-  // The image side the model sees, where the dataset fixes it (0: not known here).
-  std::int64_t image_side() const { return c_.data.dataset == DatasetName::Cifar10 ? 32 : 0; }
+  // The model's own checks, reported with the key path and source of the config.
+  class ModelKeyChecks : public ModelChecks {
+   public:
+    explicit ModelKeyChecks(const Checker& checker) : checker_(checker) {}
+    void require(bool ok, const std::string& key, const std::string& what) const override {
+      checker_.require(ok, "model." + key, what);
+    }
 
+   private:
+    const Checker& checker_;
+  };
+
+  const ModelType& model_type() const { return *find_model_type(c_.model.name); }  // checked when read
+
+  // The keys every model reads the same way, where it reads them, then the model's own checks,
+  // then the dataset's geometry (train/dataset_info.h).
   void model() const {
     const auto& m = c_.model;
-    positive("model.dim", m.dim);
-    positive("model.depth", m.depth);
-    positive("model.heads", m.heads);
-    require(m.dim % m.heads == 0, "model.heads",
-            str_cat("must divide ", cite("model.dim", show(m.dim)), "; got ", m.heads));
-    positive("model.mlp_ratio", m.mlp_ratio);
-    double hidden = static_cast<double>(m.dim) * m.mlp_ratio;
-    require(hidden == std::floor(hidden), "model.mlp_ratio",
-            str_cat("model.dim x mlp_ratio must be a whole number of hidden units; got ", m.dim, " x ", m.mlp_ratio));
-    positive("model.patch", m.patch);
-    if (std::int64_t side = image_side())
-      require(side % m.patch == 0, "model.patch",
-              str_cat("must divide the image side (", side, " for ", to_string(c_.data.dataset), "); got ", m.patch));
-    positive("model.num_classes", m.num_classes);
-    if (c_.data.dataset == DatasetName::Cifar10)
-      require(m.num_classes == 10, "model.num_classes", str_cat("CIFAR-10 has 10 classes; got ", m.num_classes));
+    const ModelType& type = model_type();
+    const DatasetInfo& info = dataset_info(c_.data);
+    auto reads = [&](const char* key) { return type.reads(key); };
+    if (reads("dim")) positive("model.dim", m.dim);
+    if (reads("depth")) positive("model.depth", m.depth);
+    if (reads("heads")) positive("model.heads", m.heads);
+    if (reads("dim") && reads("heads"))
+      require(m.dim % m.heads == 0, "model.heads",
+              str_cat("must divide ", cite("model.dim", show(m.dim)), "; got ", m.heads));
+    if (reads("mlp_ratio")) {
+      positive("model.mlp_ratio", m.mlp_ratio);
+      double hidden = static_cast<double>(m.dim) * m.mlp_ratio;
+      require(hidden == std::floor(hidden), "model.mlp_ratio",
+              str_cat("model.dim x mlp_ratio must be a whole number of hidden units; got ", m.dim, " x ", m.mlp_ratio));
+    }
+    if (reads("patch")) {
+      positive("model.patch", m.patch);
+      if (info.image_size > 0)
+        require(info.image_size % m.patch == 0, "model.patch",
+                str_cat("must divide the image side (", info.image_size, " for ", to_string(c_.data.dataset),
+                        "); got ", m.patch));
+    }
+    if (reads("num_classes")) {
+      positive("model.num_classes", m.num_classes);
+      if (info.num_classes > 0)
+        require(m.num_classes == info.num_classes, "model.num_classes",
+                str_cat(info.display_name, " has ", info.num_classes, " classes; got ", m.num_classes));
+    }
+    if (type.check) type.check(m, ModelKeyChecks(*this));
   }
 
+  // The attention's rules, declared by its type (layers/attention/<type>_options.cpp): a type
+  // that needs every token on the grid refuses a cls token, then the type's own value checks,
+  // reported at model.attention.<key>.
   void attention() const {
     const auto& m = c_.model;
-    const std::string type = m.attention_type();
-    const std::string at = "model.attention.";
-    std::int64_t side = image_side() ? image_side() / m.patch : 0;  // token grid side, 0 unknown
-    std::int64_t tokens = side * side + (m.pool == Pool::Cls ? 1 : 0);
-
-    require(!(type == "cos2d" && m.pool == Pool::Cls), "model.attention.type",
-            str_cat("cos2d needs every token on the grid, but ", cite("model.pool", "cls"),
-                    " adds a token without a grid position; use pool: mean"));
-
-    if (const auto* o = std::get_if<SoftmaxOptions>(&m.attention)) {
-      probability(at + "attn_drop", o->attn_drop);
-      probability(at + "proj_drop", o->proj_drop);
-    } else if (const auto* o2 = std::get_if<Cos2dOptions>(&m.attention)) {
-      non_negative(at + "M", o2->M, " (0 means max(H, W) + 2)");
-      if (side > 0 && o2->M != 0)
-        require(o2->M > side - 1, at + "M",
-                str_cat("must exceed max(H, W) - 1 = ", side - 1, " for the ", side, "x", side,
-                        " token grid (or be 0 for max(H, W) + 2); got ", o2->M));
-      positive(at + "eps", o2->eps);
-      probability(at + "proj_drop", o2->proj_drop);
-    } else if (const auto* o3 = std::get_if<ExternalOptions>(&m.attention)) {
-      positive(at + "coef", o3->coef);
-      positive(at + "S", o3->S);
-      probability(at + "attn_drop", o3->attn_drop);
-      probability(at + "proj_drop", o3->proj_drop);
-    } else if (const auto* o4 = std::get_if<LinformerOptions>(&m.attention)) {
-      non_negative(at + "seq_len", o4->seq_len, " (0 means the grid's H x W)");
-      non_negative(at + "proj_k", o4->proj_k, " (0 means min(128, seq_len / 2))");
-      if (side > 0 && o4->seq_len == 0 && m.pool == Pool::Cls)
-        require(false, at + "seq_len",
-                str_cat("0 means the grid's H x W = ", side * side, ", but ", cite("model.pool", "cls"),
-                        " adds a token: set seq_len: ", tokens));
-      if (side > 0 && o4->seq_len > 0)
-        require(o4->seq_len >= tokens, at + "seq_len",
-                str_cat("must be at least the ", tokens, " tokens of the model; got ", o4->seq_len));
-      probability(at + "dropout", o4->dropout);
-    } else if (const auto* o5 = std::get_if<AdditiveOptions>(&m.attention)) {
-      non_negative(at + "token_dim", o5->token_dim, " (0 means model.dim)");
-      positive(at + "num_heads", o5->num_heads);
-    } else if (const auto* o6 = std::get_if<EfficientOptions>(&m.attention)) {
-      for (auto [key, value] : {std::pair<std::string, std::int64_t>{"key_channels", o6->key_channels},
-                                {"value_channels", o6->value_channels}}) {
-        non_negative(at + key, value, " (0 means model.dim)");
-        std::int64_t channels = value == 0 ? m.dim : value;
-        require(channels % m.heads == 0, at + key,
-                str_cat(channels, " channels must split evenly over ", cite("model.heads", show(m.heads))));
-      }
-    }
+    const ModelType& model = model_type();
+    if (!model.reads("attention") || !model.attention_site) return;
+    const AttentionType& type = m.attention.type();
+    const AttentionSite site = model.attention_site(m);
+    require(!(type.needs_grid && site.cls_token), "model.attention.type",
+            str_cat(type.name, " needs every token on the grid, but ", cls_token_cause(),
+                    " adds a token without a grid position", model.reads("pool") ? "; use pool: mean" : ""));
+    m.attention.check(site, AttentionChecks(*this));
   }
+
+  // The setting that gives the model a cls token, cited: model.pool, or the model itself.
+  std::string cls_token_cause() const {
+    return model_type().reads("pool") ? cite("model.pool", to_string(c_.model.pool))
+                                      : cite("model.name", c_.model.name);
+  }
+
+  // The type's checks, reported with the key path and source of the config.
+  class AttentionChecks : public OptionChecks {
+   public:
+    explicit AttentionChecks(const Checker& checker) : checker_(checker) {}
+    void require(bool ok, const std::string& key, const std::string& what) const override {
+      checker_.require(ok, "model.attention." + key, what);
+    }
+    std::string cite(SiteKey which) const override {
+      const auto& m = checker_.c_.model;
+      switch (which) {
+        case SiteKey::Dim: return checker_.cite("model.dim", show(m.dim));
+        case SiteKey::Heads: return checker_.cite("model.heads", show(m.heads));
+        case SiteKey::ClsToken: return checker_.cls_token_cause();
+      }
+      return "";
+    }
+
+   private:
+    const Checker& checker_;
+  };
 
   void optim() const {
     const auto& o = c_.optim;

@@ -1,10 +1,11 @@
 // train/config_write.cpp — ExperimentConfig → YAML with every key (defaults and attention
-// options included), in schema order, for runs/<name>/config.yaml. Numbers are written in their
+// options included; of model.*, the keys the model reads), in schema order, for runs/<name>/config.yaml. Numbers are written in their
 // shortest exact form, so parsing the text back gives an equal config.
 #include <yaml-cpp/yaml.h>
 
 #include "train/config.h"
 #include "train/config_detail.h"
+#include "train/model_factory.h"
 
 namespace linattn {
 
@@ -30,15 +31,23 @@ struct LeafWriter {
   void operator()(AttentionRef) const {
     out << YAML::BeginMap << YAML::Key << "type" << YAML::Value << c.model.attention_type();
     for (const auto& [key, value] : attention_option_values(c.model.attention)) {
-      if (key == "heads") continue;  // it is model.heads
+      if (key == kAttentionHeadsKey && c.model.attention.has_heads()) continue;  // it is model.heads
       out << YAML::Key << key << YAML::Value << value;
     }
     out << YAML::EndMap;
   }
 };
 
+// A model.* key the configured model does not read is left out (train/model_factory.h).
+bool unused_model_key(const ExperimentConfig& c, const std::string& section, const std::string& key) {
+  if (section != "model" || key == "name") return false;
+  const ModelType* type = find_model_type(c.model.name);
+  return type && !type->reads(key);
+}
+
 void emit_section(YAML::Emitter& out, ExperimentConfig& c, const std::string& section) {
   for (const auto& key : child_keys(section)) {
+    if (unused_model_key(c, section, key)) continue;
     const std::string path = section.empty() ? key : section + "." + key;
     out << YAML::Key << key << YAML::Value;
     if (const Leaf* leaf = find_leaf(path)) {

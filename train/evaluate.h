@@ -1,5 +1,6 @@
 // train/evaluate.h — classification metrics on a split: mean cross-entropy, top-1 and top-5
-// accuracy. Used by the trainer after each evaluated epoch and by `linattn eval`.
+// accuracy. Used by the classification task (train/tasks/classification.h), which the trainer
+// and `linattn eval` call after each evaluated epoch / on a checkpoint.
 // Runs with no autograd and the model in eval mode (its previous mode is restored).
 #pragma once
 #include <cstdint>

@@ -1,5 +1,6 @@
-// train/loss.h — the classification loss the trainer and evaluation use: cross-entropy of logits
-// against hard labels (with optional label smoothing) or soft targets (mixup / cutmix).
+// train/loss.h — the loss the classification task (train/tasks/) trains and evaluates with:
+// cross-entropy of logits against hard labels (with optional label smoothing) or soft targets
+// (mixup / cutmix).
 // It is written from existing ops (log-softmax = x − max − log Σ exp(x − max)); this header is
 // the one place to switch to the fused core cross_entropy once it lands (core/ops/nn.h).
 //

@@ -14,33 +14,61 @@ namespace linattn {
 
 namespace {
 
-void put_optional(nlohmann::ordered_json& j, const char* key, const std::optional<double>& v) {
+void put_optional(nlohmann::ordered_json& j, const std::string& key, const std::optional<double>& v) {
   if (v) j[key] = *v;
   else j[key] = nullptr;
 }
 
-std::optional<double> get_optional(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return std::nullopt;
-  return it->get<double>();
+constexpr const char* kFixedFields[] = {"epoch", "step", "train_loss", "lr", "images_per_s", "epoch_seconds",
+                                        "peak_memory_bytes"};
+
+bool is_fixed_field(const std::string& key) {
+  for (const char* f : kFixedFields)
+    if (key == f) return true;
+  return false;
 }
 
 // Non-finite doubles have no JSON spelling: nlohmann writes null; keep them readable as NaN.
-double get_double(const nlohmann::json& j, const char* key) {
+double get_double(const nlohmann::ordered_json& j, const char* key) {
   const auto& v = j.at(key);
   return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
 }
 
 }  // namespace
 
+const MetricSpec* MetricsLayout::find(std::string_view name) const {
+  for (const auto& spec : values)
+    if (spec.name == name) return &spec;
+  return nullptr;
+}
+
+std::optional<double> EpochMetrics::value(std::string_view name) const {
+  for (const auto& v : eval)
+    if (v.name == name) return v.value;
+  return std::nullopt;
+}
+
+void EpochMetrics::set(const std::string& name, std::optional<double> v) {
+  for (auto& e : eval)
+    if (e.name == name) {
+      e.value = v;
+      return;
+    }
+  eval.push_back({name, v});
+}
+
+bool EpochMetrics::evaluated() const {
+  for (const auto& v : eval)
+    if (v.value) return true;
+  return false;
+}
+
 std::string to_json_line(const EpochMetrics& m) {
   nlohmann::ordered_json j;
   j["epoch"] = m.epoch;
   j["step"] = m.step;
   j["train_loss"] = m.train_loss;
-  put_optional(j, "test_loss", m.test_loss);
-  put_optional(j, "test_acc", m.test_acc);
-  put_optional(j, "test_top5", m.test_top5);
+  for (const auto& v : m.eval) put_optional(j, v.name, v.value);
   j["lr"] = m.lr;
   j["images_per_s"] = m.images_per_s;
   j["epoch_seconds"] = m.epoch_seconds;
@@ -49,14 +77,13 @@ std::string to_json_line(const EpochMetrics& m) {
 }
 
 EpochMetrics metrics_from_json(const std::string& line) {
-  auto j = nlohmann::json::parse(line);
+  auto j = nlohmann::ordered_json::parse(line);
   EpochMetrics m;
   m.epoch = j.at("epoch").get<std::int64_t>();
   m.step = j.at("step").get<std::int64_t>();
   m.train_loss = get_double(j, "train_loss");
-  m.test_loss = get_optional(j, "test_loss");
-  m.test_acc = get_optional(j, "test_acc");
-  m.test_top5 = get_optional(j, "test_top5");
+  for (const auto& [key, value] : j.items())
+    if (!is_fixed_field(key)) m.eval.push_back({key, value.is_null() ? std::nullopt : std::optional(value.get<double>())});
   m.lr = get_double(j, "lr");
   m.images_per_s = get_double(j, "images_per_s");
   m.epoch_seconds = get_double(j, "epoch_seconds");

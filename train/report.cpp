@@ -139,7 +139,28 @@ std::string svg_line_chart(const Chart& chart, int width, int height) {
   return out.str();
 }
 
+namespace {
+
+// The layout to draw: the task's, or one made from the records' own value names.
+MetricsLayout effective_layout(const MetricsLayout& given, const std::vector<EpochMetrics>& metrics) {
+  if (!given.values.empty()) return given;
+  MetricsLayout layout = given;
+  for (const auto& m : metrics)
+    for (const auto& v : m.eval)
+      if (!layout.find(v.name))
+        layout.values.push_back({v.name, v.name, v.name.ends_with("loss"), false});
+  return layout;
+}
+
+std::string show(const MetricSpec& spec, const std::optional<double>& v) {
+  if (spec.percent) return pct(v);
+  return v ? num(*v) : "—";
+}
+
+}  // namespace
+
 std::string render_report(const ReportInfo& info, const std::vector<EpochMetrics>& metrics) {
+  const MetricsLayout layout = effective_layout(info.layout, metrics);
   auto series = [&](const std::string& name, const std::string& color, auto get) {
     ChartSeries s{name, color, {}};
     for (const auto& m : metrics) {
@@ -150,20 +171,29 @@ std::string render_report(const ReportInfo& info, const std::vector<EpochMetrics
   };
   using M = EpochMetrics;
   using Opt = std::optional<double>;
-  Chart loss{"Loss", "epoch", "cross-entropy",
-             {series("train", "#1f77b4", [](const M& m) -> Opt { return m.train_loss; }),
-              series("test", "#d62728", [](const M& m) -> Opt { return m.test_loss; })}};
-  Chart acc{"Test accuracy", "epoch", "accuracy",
-            {series("top-1", "#2ca02c", [](const M& m) -> Opt { return m.test_acc; }),
-             series("top-5", "#9467bd", [](const M& m) -> Opt { return m.test_top5; })},
-            true};
+  static const char* const kLossColors[] = {"#d62728", "#8c564b", "#e377c2", "#7f7f7f"};
+  static const char* const kScoreColors[] = {"#2ca02c", "#9467bd", "#17becf", "#bcbd22", "#1f77b4", "#ff7f0e"};
+  Chart loss{"Loss", "epoch", "loss", {series("train", "#1f77b4", [](const M& m) -> Opt { return m.train_loss; })}};
+  Chart score{layout.score_chart, "epoch", "value", {}, true};
+  std::size_t losses = 0, scores = 0;
+  for (const auto& spec : layout.values) {
+    auto get = [name = spec.name](const M& m) -> Opt { return m.value(name); };
+    if (spec.loss) {
+      loss.series.push_back(series(spec.label, kLossColors[losses++ % 4], get));
+    } else {
+      score.series.push_back(series(spec.label, kScoreColors[scores++ % 6], get));
+      score.percent = score.percent && spec.percent;
+    }
+  }
   Chart lr{"Learning rate", "epoch", "lr (end of epoch)",
            {series("lr", "#ff7f0e", [](const M& m) -> Opt { return m.lr; })}};
 
+  const MetricSpec* best_spec = layout.find(layout.best.name);
   std::optional<double> best;
   std::int64_t best_epoch = 0;
-  for (const auto& m : metrics)
-    if (m.test_acc && (!best || *m.test_acc > *best)) best = m.test_acc, best_epoch = m.epoch;
+  if (best_spec)
+    for (const auto& m : metrics)
+      if (auto v = m.value(best_spec->name); v && (!best || layout.best.better(*v, *best))) best = v, best_epoch = m.epoch;
 
   std::ostringstream out;
   out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>linattn — "
@@ -179,22 +209,27 @@ std::string render_report(const ReportInfo& info, const std::vector<EpochMetrics
     append_row(out, "epochs done", std::to_string(last.epoch));
     append_row(out, "optimizer steps", std::to_string(last.step));
     append_row(out, "last train loss", num(last.train_loss));
-    append_row(out, "last test top-1", pct(last.test_acc));
-    append_row(out, "best test top-1", best ? pct(best) + " (epoch " + std::to_string(best_epoch) + ")" : "—");
+    if (best_spec) {
+      append_row(out, "last test " + best_spec->label, show(*best_spec, last.value(best_spec->name)));
+      append_row(out, "best test " + best_spec->label,
+                 best ? show(*best_spec, best) + " (epoch " + std::to_string(best_epoch) + ")" : "—");
+    }
     append_row(out, "images/s (last epoch)", num(last.images_per_s, 0, 1));
     append_row(out, "peak memory (last epoch)", num(static_cast<double>(last.peak_memory_bytes) / 1048576.0, 0, 1) + " MiB");
   } else {
     append_row(out, "epochs done", "0");
   }
   out << "</table>\n<div class=\"charts\">\n"
-      << svg_line_chart(loss) << svg_line_chart(acc) << svg_line_chart(lr) << "</div>\n";
-  out << "<h2>Epochs</h2>\n<table>\n<tr><th>epoch</th><th>step</th><th>train loss</th><th>test loss</th>"
-      << "<th>top-1</th><th>top-5</th><th>lr</th><th>images/s</th><th>seconds</th></tr>\n";
-  for (const auto& m : metrics)
-    out << "<tr><td>" << m.epoch << "</td><td>" << m.step << "</td><td>" << num(m.train_loss) << "</td><td>"
-        << (m.test_loss ? num(*m.test_loss) : "—") << "</td><td>" << pct(m.test_acc) << "</td><td>"
-        << pct(m.test_top5) << "</td><td>" << num(m.lr, 3) << "</td><td>" << num(m.images_per_s, 0, 1)
-        << "</td><td>" << num(m.epoch_seconds, 0, 1) << "</td></tr>\n";
+      << svg_line_chart(loss) << svg_line_chart(score) << svg_line_chart(lr) << "</div>\n";
+  out << "<h2>Epochs</h2>\n<table>\n<tr><th>epoch</th><th>step</th><th>train loss</th>";
+  for (const auto& spec : layout.values) out << "<th>" << html_escape(spec.label) << "</th>";
+  out << "<th>lr</th><th>images/s</th><th>seconds</th></tr>\n";
+  for (const auto& m : metrics) {
+    out << "<tr><td>" << m.epoch << "</td><td>" << m.step << "</td><td>" << num(m.train_loss) << "</td>";
+    for (const auto& spec : layout.values) out << "<td>" << show(spec, m.value(spec.name)) << "</td>";
+    out << "<td>" << num(m.lr, 3) << "</td><td>" << num(m.images_per_s, 0, 1) << "</td><td>"
+        << num(m.epoch_seconds, 0, 1) << "</td></tr>\n";
+  }
   out << "</table>\n<h2>Config</h2>\n<pre>" << html_escape(info.config_yaml) << "</pre>\n</body></html>\n";
   return out.str();
 }

@@ -1,7 +1,9 @@
 // train/report.h — runs/<name>/report.html: one self-contained page (no scripts, no external
-// files) a person opens in a browser: a summary table, inline SVG line charts of train/test loss,
-// test accuracy (top-1, top-5) and learning rate per epoch, and the resolved config. The trainer
-// regenerates it after every epoch (written to a temporary name and renamed).
+// files) a person opens in a browser: a summary table, inline SVG line charts of the train loss
+// with the task's loss values, the task's other values (classification: test top-1 and top-5)
+// and the learning rate per epoch, a table of every epoch, and the resolved config. What the
+// task's values are called and which one is "best" comes from its MetricsLayout
+// (train/metrics.h). The trainer regenerates it after every epoch (temporary name, renamed).
 #pragma once
 #include <string>
 #include <utility>
@@ -15,6 +17,7 @@ struct ReportInfo {
   std::string title;        // the run's name
   std::string status;       // one line, e.g. "epoch 3 of 100 — running"
   std::string config_yaml;  // shown verbatim (escaped)
+  MetricsLayout layout;     // the task's values; empty: every value of the records, by name
 };
 
 // One line of a chart: (x, y) points in x order; non-finite y values are skipped.

@@ -106,8 +106,9 @@ void fill_from_metrics(SweepRow& row, const std::vector<EpochMetrics>& metrics) 
   if (metrics.empty()) return;
   double total_seconds = 0, images = 0, peak = 0;
   for (const auto& m : metrics) {
-    if (m.test_acc && (!row.best_test_acc || *m.test_acc > *row.best_test_acc)) row.best_test_acc = m.test_acc;
-    if (m.test_acc) row.final_test_acc = m.test_acc, row.final_test_loss = m.test_loss;
+    const std::optional<double> acc = m.value("test_acc");  // classification's top-1 (train/tasks/)
+    if (acc && (!row.best_test_acc || *acc > *row.best_test_acc)) row.best_test_acc = acc;
+    if (acc) row.final_test_acc = acc, row.final_test_loss = m.value("test_loss");
     total_seconds += m.epoch_seconds;
     images += m.images_per_s;
     peak = std::max(peak, static_cast<double>(m.peak_memory_bytes) / 1048576.0);

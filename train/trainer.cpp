@@ -31,10 +31,7 @@
 #include "core/upload.h"
 #include "data/loader.h"
 #include "train/model_factory.h"
-#include "train/data_setup.h"
 #include "train/device_setup.h"
-#include "train/evaluate.h"
-#include "train/loss.h"
 #include "train/loss_window.h"
 #include "train/metrics.h"
 #include "train/optim/clip_grad.h"
@@ -45,6 +42,7 @@
 #include "train/run_log.h"
 #include "train/schedule.h"
 #include "train/stop_signal.h"
+#include "train/task.h"
 
 namespace linattn {
 
@@ -55,8 +53,6 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 std::string mib(std::uint64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / 1048576.0); }
-
-std::string pct(double fraction) { return fmt::format("{:.2f}%", fraction * 100.0); }
 
 bool all_finite(const std::vector<Tensor>& params) {
   NoGradGuard no_grad;
@@ -82,8 +78,8 @@ struct Trainer::Impl {
   RunPaths paths;
   Device device;
   Generator init_gen;
-  std::shared_ptr<ImageClassifier> model;
-  std::shared_ptr<const Dataset> train_set, test_set;
+  std::unique_ptr<Task> task;
+  std::shared_ptr<Module> model;
   std::unique_ptr<DataLoader> train_loader, test_loader;
   std::unique_ptr<Optimizer> optimizer;
   std::unique_ptr<LrSchedule> schedule;
@@ -148,20 +144,18 @@ Trainer::Impl::Impl(ExperimentConfig c, TrainerOptions o, TrainerParts parts)
 
   set_num_threads(static_cast<int>(config.threads));
   manual_seed(static_cast<std::uint64_t>(config.seed));
+  task = make_task(config.task, config);
   model = parts.model ? parts.model : make_model(config.model, init_gen);  // before the (slow) data
+  task->check_model(*model);
   model->to(device);
   params = model->parameters();
   uploader = std::make_unique<DeviceUploader>(device);
-  train_set = parts.train_set ? parts.train_set : load_split(config, options.data_root, "train");
-  test_set = parts.test_set ? parts.test_set : load_split(config, options.data_root, "test");
-  for (const auto* set : {train_set.get(), test_set.get()})
-    LINATTN_CHECK(set->num_classes() == config.model.num_classes, "model.num_classes is ", config.model.num_classes,
-                  " but the dataset has ", set->num_classes(), " classes");
-  train_loader = std::make_unique<DataLoader>(train_set, train_loader_options(config));
-  test_loader = std::make_unique<DataLoader>(test_set, eval_loader_options(config));
+  TaskLoaders loaders = task->make_loaders(options.data_root, InjectedData{parts.train_set, parts.test_set});
+  train_loader = std::move(loaders.train);
+  test_loader = std::move(loaders.test);
   steps_per_epoch = train_loader->num_batches();
   LINATTN_CHECK(steps_per_epoch >= 1, "the training set is empty");
-  LINATTN_CHECK(test_set->size() >= 1, "the test set is empty");
+  LINATTN_CHECK(test_loader->source().size() >= 1, "the test set is empty");
 
   optimizer = make_optimizer(config.optim, *model);
   std::int64_t total = config.train.epochs * steps_per_epoch;
@@ -208,11 +202,8 @@ void Trainer::Impl::begin_run() {
 }
 
 Trainer::Impl::StepOutcome Trainer::Impl::train_step(const Batch& batch, double lr, std::int64_t batch_position) {
-  Tensor images = uploader->upload(batch.images);  // B x 3 x H x W, queued without waiting
-  Tensor labels = uploader->upload(batch.labels), soft_targets = uploader->upload(batch.soft_targets);
-  Tensor logits = model->forward(images);  // B x K
-  if (!batch.soft_targets.defined()) check_labels(batch.labels, logits.size(1));  // on the host copy
-  Tensor loss = classification_loss(logits, labels, soft_targets, config.data.augment.label_smoothing);
+  // The batch goes to the device without waiting (core/upload.h); the task's loss is a 0-D tensor.
+  Tensor loss = task->loss(*model, batch, [this](const Tensor& t) { return uploader->upload(t); });
   double value = std::nan("");
   if (eager_loss) {
     value = loss.item();
@@ -254,7 +245,7 @@ void Trainer::Impl::save(const std::string& dir) {
 }
 
 void Trainer::Impl::write_report(const std::string& status) {
-  linattn::write_report(paths.report, {config.name, status, to_yaml(config)}, history);
+  linattn::write_report(paths.report, {config.name, status, to_yaml(config), task->metrics()}, history);
 }
 
 void Trainer::Impl::log_progress(std::int64_t epoch, std::int64_t batch, double mean_loss, double images_per_s,
@@ -314,10 +305,11 @@ RunResult Trainer::Impl::run() {
                                                      steps_per_epoch)
                                        : "new run"));
   log->info(fmt::format("model {} ({} parameters, attention {}), optimizer {}, device {}, {} threads",
-                        to_string(config.model.name), model->num_parameters(), config.model.attention_type(),
+                        config.model.name, model->num_parameters(), config.model.attention_type(),
                         optimizer->name(), device.str(), num_threads()));
-  log->info(fmt::format("data: {} train / {} test images, batch {}, {} steps per epoch, {} epochs{}", train_set->size(),
-                        test_set->size(), config.data.batch_size, steps_per_epoch, tc.epochs,
+  log->info(fmt::format("data: {} train / {} test images, batch {}, {} steps per epoch, {} epochs{}",
+                        train_loader->source().size(), test_loader->source().size(), config.data.batch_size,
+                        steps_per_epoch, tc.epochs,
                         max_steps > 0 ? fmt::format(", at most {} steps", max_steps) : ""));
   if (finished()) {
     log->info(fmt::format("nothing to do: the run is complete (epoch {}, step {}) ---> HINT: raise train.epochs or "
@@ -381,12 +373,12 @@ RunResult Trainer::Impl::run() {
                                                 : std::nan("");
       m.lr = schedule->lr_at(std::max<std::int64_t>(0, state.step - 1));
       m.images_per_s = train_seconds > 0 ? static_cast<double>(images) / train_seconds : 0.0;
+      const MetricsLayout& layout = task->metrics();
+      for (const MetricSpec& spec : layout.values) m.eval.push_back({spec.name, std::nullopt});
       if (last || (tc.eval_every > 0 && (e + 1) % tc.eval_every == 0)) {
-        EvalResult r = evaluate(*model, *test_loader, device, [this] { return stop_requested(); });
+        TaskEvaluation r = task->evaluate(*model, *test_loader, device, [this] { return stop_requested(); });
         if (!r.complete) return interrupted();
-        m.test_loss = r.loss;
-        m.test_acc = r.top1;
-        m.test_top5 = r.top5;
+        for (const NamedValue& v : r.values) m.set(v.name, v.value);
       }
       m.epoch_seconds = seconds_since(epoch_start);
       m.peak_memory_bytes = memory_stats(device).peak_allocated_bytes;
@@ -397,9 +389,13 @@ RunResult Trainer::Impl::run() {
         state.epoch_loss_sum = 0;
         state.epoch_loss_count = 0;
       }
-      const bool is_best = m.test_acc && *m.test_acc > state.best_test_acc;
+      const std::optional<double> score = m.value(layout.best.name);
+      const bool is_best =
+          score && (state.best_metric != layout.best.name || !state.best_value ||
+                    layout.best.better(*score, *state.best_value));
       if (is_best) {
-        state.best_test_acc = *m.test_acc;
+        state.best_metric = layout.best.name;
+        state.best_value = *score;
         state.best_epoch = m.epoch;
       }
       history.push_back(m);
@@ -416,9 +412,7 @@ RunResult Trainer::Impl::run() {
 
       std::string summary = fmt::format("epoch {}/{} done in {:.1f} s: train loss {:.4f}", m.epoch, tc.epochs,
                                         m.epoch_seconds, m.train_loss);
-      if (m.test_acc)
-        summary += fmt::format(", test loss {:.4f}, top-1 {}, top-5 {}", *m.test_loss, pct(*m.test_acc),
-                               pct(*m.test_top5));
+      if (m.evaluated()) summary += ", " + describe_values(layout, m.eval);
       summary += fmt::format(", {:.0f} img/s, peak memory {}", m.images_per_s, mib(m.peak_memory_bytes));
       if (is_best) summary += " (best so far)";
       log->info(summary);
@@ -433,11 +427,12 @@ RunResult Trainer::Impl::run() {
     throw;
   }
 
-  log->info(fmt::format("finished after {} steps{}; report: {}", state.step,
-                        state.best_test_acc >= 0 ? fmt::format(", best test top-1 {} at epoch {}",
-                                                               pct(state.best_test_acc), state.best_epoch)
-                                                 : "",
-                        paths.report));
+  std::string best;
+  if (state.best_value) {
+    best = fmt::format(", best test {} at epoch {}",
+                       describe_values(task->metrics(), {{state.best_metric, state.best_value}}), state.best_epoch);
+  }
+  log->info(fmt::format("finished after {} steps{}; report: {}", state.step, best, paths.report));
   return {RunStatus::Completed, state, ""};
 }
 
@@ -455,7 +450,8 @@ void Trainer::set_epoch_callback(std::function<void(const EpochMetrics&)> callba
 }
 const ExperimentConfig& Trainer::config() const { return impl_->config; }
 const std::string& Trainer::run_dir() const { return impl_->paths.root; }
-ImageClassifier& Trainer::model() { return *impl_->model; }
+Module& Trainer::model() { return *impl_->model; }
+const Task& Trainer::task() const { return *impl_->task; }
 Optimizer& Trainer::optimizer() { return *impl_->optimizer; }
 std::int64_t Trainer::steps_per_epoch() const { return impl_->steps_per_epoch; }
 

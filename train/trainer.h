@@ -1,8 +1,10 @@
-// train/trainer.h — trains an image classifier from an ExperimentConfig into a run folder
+// train/trainer.h — trains a model for a task from an ExperimentConfig into a run folder
 // (train/run_dir.h): the epoch loop with the LR schedule, weight-decay groups, gradient clipping,
 // evaluation, metrics, report, atomic checkpoints, exact resume, graceful stop and NaN stop.
+// What depends on the problem — the loaders, the loss of a batch, the evaluation, the metric
+// values and which one picks checkpoints/best — is the config's Task (train/task.h).
 // Used by `linattn train`; the model and datasets can be injected (tests), otherwise they come
-// from the config (train/model_factory.h, CIFAR-10 via train/data_setup.h).
+// from the config (train/model_factory.h, the task's loaders).
 //
 // Invariants:
 //  - Determinism: on the CPU, the same config gives the same losses, and a run stopped anywhere
@@ -19,13 +21,15 @@
 #include <string>
 
 #include "data/dataset.h"
-#include "models/classifier.h"
+#include "layers/module.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/metrics.h"
 #include "train/optim/optimizer.h"
 
 namespace linattn {
+
+class Task;
 
 struct TrainerOptions {
   std::string run_dir;       // empty: runs/<config.name>
@@ -36,9 +40,11 @@ struct TrainerOptions {
   bool progress_bar = true;  // the in-place progress line, when stdout is a terminal
 };
 
-// Optional injected parts; null members are built from the config.
+// Optional injected parts; null members are built from the config. The model must be what the
+// task trains (an ImageClassifier for classification); the datasets are classification's
+// (train/task.h InjectedData).
 struct TrainerParts {
-  std::shared_ptr<ImageClassifier> model;
+  std::shared_ptr<Module> model;
   std::shared_ptr<const Dataset> train_set, test_set;
 };
 
@@ -82,7 +88,8 @@ class Trainer {
 
   const ExperimentConfig& config() const;
   const std::string& run_dir() const;
-  ImageClassifier& model();
+  Module& model();
+  const Task& task() const;
   Optimizer& optimizer();
   std::int64_t steps_per_epoch() const;
 

@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "layers/attention/attention.h"
+#include "layers/attention/additive_options.h"
 #include "layers/linear.h"
 
 namespace linattn {

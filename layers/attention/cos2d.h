@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "layers/attention/attention.h"
+#include "layers/attention/cos2d_options.h"
 #include "layers/linear.h"
 
 namespace linattn {

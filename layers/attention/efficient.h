@@ -9,7 +9,10 @@
 //   position, ρ_k = softmax over the tokens; scaling: Y/√N; identity: Y.
 // Heads are concatenated, reprojected, and x is added when `residual`. No 1/√d scale, no mask.
 // As in the public code, key channels past h·⌊key_channels/h⌋ are unused (zero gradient).
-// Cross-attention: Q from the queries (B, L, C), K and V from the memory (B, S, C), L ≠ S.
+// Cross-attention: Q from the queries (B, L, C), K from the keys and V from the values (B, S, C),
+// L ≠ S. A key padding mask (B, S) leaves the padded keys out of ρ_k(K): −∞ before the softmax
+// over the tokens (norm softmax), zeroed features otherwise, so their values do not reach the
+// output (docs/attention.md §12).
 // With many more queries than value channels (L ≥ 4·VC) the layer folds the reprojection into
 // the context (efficient_attention_projected):
 //   y = ρ_q(Q) (blockdiag_i(ctx_i) W_rᵀ) + b_r,   ctx = ρ_k(K)ᵀ V over all head pairs in one GEMM
@@ -22,25 +25,30 @@
 #include <string>
 
 #include "layers/attention/attention.h"
+#include "layers/attention/efficient_options.h"
 #include "layers/linear.h"
 
 namespace linattn {
 
 // The core on projected q (B, L, KC), k (B, S, KC), v (B, S, VC) → (B, L, VC); norm is
-// softmax | scaling | identity.
-Tensor efficient_core(const Tensor& q, const Tensor& k, const Tensor& v, std::int64_t heads, const std::string& norm);
+// softmax | scaling | identity; key_padding_mask (B, S), nonzero at padded keys, or undefined.
+Tensor efficient_core(const Tensor& q, const Tensor& k, const Tensor& v, std::int64_t heads, const std::string& norm,
+                      const Tensor& key_padding_mask = Tensor());
 
 // reprojection(efficient_core(q, k, v, heads, norm)) computed with the reprojection folded into
 // the context: (B, L, C).
 Tensor efficient_attention_projected(const Tensor& q, const Tensor& k, const Tensor& v, std::int64_t heads,
-                                     const std::string& norm, const Linear& reprojection);
+                                     const std::string& norm, const Linear& reprojection,
+                                     const Tensor& key_padding_mask = Tensor());
 
 class EfficientAttention : public Attention {
  public:
   EfficientAttention(std::int64_t dim, const EfficientOptions& options, Generator& gen);
   Tensor forward(const Tensor& x) override;  // (B, N, C) -> (B, N, C)
-  bool supports_cross() const override { return true; }
-  Tensor forward_cross(const Tensor& queries, const Tensor& memory) override;  // (B,L,C), (B,S,C) -> (B,L,C)
+  using Attention::forward_cross;
+  // queries (B,L,C), keys (B,S,C), values (B,S,C), mask (B,S) or undefined -> (B,L,C)
+  Tensor forward_cross(const Tensor& queries, const Tensor& keys, const Tensor& values,
+                       const Tensor& key_padding_mask = Tensor()) override;
   std::string type() const override { return "efficient"; }
 
   std::int64_t dim, heads, key_channels, value_channels;
@@ -51,7 +59,8 @@ class EfficientAttention : public Attention {
   static constexpr std::int64_t kFoldMinTokensPerChannel = 4;
 
  private:
-  Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v);  // projected q, k, v -> (B, L, C)
+  // projected q, k, v (+ mask) -> (B, L, C)
+  Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_padding_mask = Tensor());
 };
 
 }  // namespace linattn

@@ -27,6 +27,7 @@
 #include <string>
 
 #include "layers/attention/attention.h"
+#include "layers/attention/external_options.h"
 #include "layers/batch_norm.h"
 #include "layers/conv.h"
 #include "layers/linear.h"

@@ -44,14 +44,12 @@ LinformerAttention::LinformerAttention(std::int64_t dim_, const LinformerOptions
   init::zeros_(out_proj->bias);  // the weight keeps nn.Linear's default
 }
 
-void LinformerAttention::check_inputs(const Tensor& queries, const Tensor& memory) const {
-  LINATTN_CHECK(queries.dim() == 3 && memory.dim() == 3 && queries.shape()[2] == dim && memory.shape()[2] == dim &&
-                    queries.shape()[0] == memory.shape()[0],
-                "linformer attention: expected queries (B, L, ", dim, ") and keys/values (B, S, ", dim, "), got ",
-                shape_str(queries.shape()), " and ", shape_str(memory.shape()));
-  LINATTN_CHECK(memory.shape()[1] <= seq_len, "linformer attention: ", memory.shape()[1],
+void LinformerAttention::check_inputs(const Tensor& queries, const Tensor& keys, const Tensor& values,
+                                      const Tensor& mask) const {
+  check_cross_inputs("linformer attention", dim, queries, keys, values, mask);
+  LINATTN_CHECK(keys.shape()[1] <= seq_len, "linformer attention: ", keys.shape()[1],
                 " key tokens exceed seq_len = ", seq_len, " (fixed at construction; E and F have seq_len columns). "
-                "---> HINT: build the layer with seq_len ≥ ", memory.shape()[1]);
+                "---> HINT: build the layer with seq_len ≥ ", keys.shape()[1]);
 }
 
 Tensor LinformerAttention::queries(const Tensor& x) {
@@ -65,7 +63,7 @@ Tensor LinformerAttention::project(const Tensor& pm, const Tensor& p, const Tens
                                    const Tensor& slot_bias) {
   const std::int64_t k = proj_k;
   // (P 1) bᵀ + slot_bias ⊗ 1: k x C, shared by the batch
-  Tensor offset = add(mul(sum(p, {1}, true), reshape(b, {1, dim})), reshape(slot_bias, {k, 1}));
+  Tensor offset = add(mul(sum(p, {p.dim() - 1}, true), reshape(b, {1, dim})), reshape(slot_bias, {k, 1}));
   Tensor t = add(linear(pm, w), offset);  // B x k x C
   if (!options.emulate_public_layout_bug) return t;  // B x k x C, heads strided in the channels
   // §5.4: the public code views the (B, C, k) buffer as (k, B·h, d).
@@ -74,13 +72,20 @@ Tensor LinformerAttention::project(const Tensor& pm, const Tensor& p, const Tens
   return reshape(transpose(buf, 0, 1), {B, heads, k, d});
 }
 
-std::pair<Tensor, Tensor> LinformerAttention::keys_values(const Tensor& memory) {
-  const std::int64_t S = memory.shape()[1];
+std::pair<Tensor, Tensor> LinformerAttention::keys_values(const Tensor& keys, const Tensor& values,
+                                                          const Tensor& key_padding_mask) {
+  const std::int64_t B = keys.shape()[0], S = keys.shape()[1];
   auto first_columns = [&](const Tensor& p) { return S == seq_len ? p : narrow(p, 1, 0, S); };  // k x S
   Tensor pe = first_columns(E);
   Tensor pf = F.defined() ? first_columns(F) : pe;
-  Tensor em = bmm(pe, memory);                      // B x k x C: E·M_b
-  Tensor fm = F.defined() ? bmm(pf, memory) : em;   // B x k x C: F·M_b (E·M_b with sharing = kv)
+  if (key_padding_mask.defined()) {  // per sample, the padded columns zeroed: B x k x S
+    Tensor padded = reshape(key_padding_mask, {B, 1, S});
+    pe = masked_fill(expand(reshape(pe, {1, proj_k, S}), {B, proj_k, S}), padded, 0.0);
+    pf = F.defined() ? masked_fill(expand(reshape(pf, {1, proj_k, S}), {B, proj_k, S}), padded, 0.0) : pe;
+  }
+  const bool one_memory = keys.impl_ptr() == values.impl_ptr();
+  Tensor em = bmm(pe, keys);                                        // B x k x C: E·K_b
+  Tensor fm = F.defined() || !one_memory ? bmm(pf, values) : em;  // B x k x C: F·V_b (E·M_b with sharing = kv)
   Tensor k = project(em, pe, narrow(in_proj_weight, 0, dim, dim), narrow(in_proj_bias, 0, dim, dim), bias_e);
   Tensor v = project(fm, pf, narrow(in_proj_weight, 0, 2 * dim, dim), narrow(in_proj_bias, 0, 2 * dim, dim), bias_f);
   return {k, v};
@@ -92,8 +97,8 @@ Tensor LinformerAttention::heads_of(const Tensor& t) const {
 }
 
 Tensor LinformerAttention::attention(const Tensor& queries_in, const Tensor& memory) {
-  check_inputs(queries_in, memory);
-  auto [k, v] = keys_values(memory);
+  check_inputs(queries_in, memory, memory, Tensor());
+  auto [k, v] = keys_values(memory, memory, Tensor());
   return softmax(bmm(split_heads(queries(queries_in), heads), heads_of(k), false, true), -1);  // B x h x L x proj_k
 }
 
@@ -107,14 +112,15 @@ Tensor LinformerAttention::attend(const Tensor& q, const Tensor& k, const Tensor
 }
 
 Tensor LinformerAttention::forward(const Tensor& x) {
-  check_inputs(x, x);
-  auto [k, v] = keys_values(x);
+  check_inputs(x, x, x, Tensor());
+  auto [k, v] = keys_values(x, x, Tensor());
   return attend(queries(x), k, v);
 }
 
-Tensor LinformerAttention::forward_cross(const Tensor& queries_in, const Tensor& memory) {
-  check_inputs(queries_in, memory);
-  auto [k, v] = keys_values(memory);
+Tensor LinformerAttention::forward_cross(const Tensor& queries_in, const Tensor& keys, const Tensor& values,
+                                         const Tensor& key_padding_mask) {
+  check_inputs(queries_in, keys, values, key_padding_mask);
+  auto [k, v] = keys_values(keys, values, key_padding_mask);
   return attend(queries(queries_in), k, v);
 }
 

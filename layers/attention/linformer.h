@@ -18,12 +18,17 @@
 // split or merge is copied and A (B·h·L·proj_k) is never stored — the backward rebuilds it
 // from the saved log-sum-exp. With attention dropout active in training (and under the layout
 // emulation below) the composite of ops runs instead and keeps A.
+// Cross-attention takes keys K_in and values V_in (B, S, C) apart: K̃ from (E K_in), Ṽ from
+// (F V_in). A key padding mask (B, S) zeroes the padded positions before the length projection:
+// E[:, s] (and F[:, s]) are zeroed per sample at padded s, so neither their keys, their values
+// nor the bias b_k, b_v they carry reach K̃, Ṽ (docs/attention.md §12).
 // emulate_public_layout_bug reproduces the public code's scrambled layout (§5.4), which mixes
 // samples of a batch: for cross-checking against that code only.
 #pragma once
 #include <memory>
 
 #include "layers/attention/attention.h"
+#include "layers/attention/linformer_options.h"
 #include "layers/linear.h"
 
 namespace linattn {
@@ -33,8 +38,10 @@ class LinformerAttention : public Attention {
   // seq_len defaults to grid.tokens(); proj_k to min(128, seq_len / 2).
   LinformerAttention(std::int64_t dim, const LinformerOptions& options, Grid grid, Generator& gen);
   Tensor forward(const Tensor& x) override;  // (B, N, C) -> (B, N, C), N ≤ seq_len
-  bool supports_cross() const override { return true; }
-  Tensor forward_cross(const Tensor& queries, const Tensor& memory) override;  // (B,L,C), (B,S,C) -> (B,L,C)
+  using Attention::forward_cross;
+  // queries (B,L,C), keys (B,S,C), values (B,S,C), mask (B,S) or undefined -> (B,L,C)
+  Tensor forward_cross(const Tensor& queries, const Tensor& keys, const Tensor& values,
+                       const Tensor& key_padding_mask = Tensor()) override;
   std::string type() const override { return "linformer"; }
 
   // For tests: the attention map A (B, h, L, proj_k) (before dropout).
@@ -47,14 +54,14 @@ class LinformerAttention : public Attention {
 
  private:
   Tensor queries(const Tensor& x);  // B x L x C, scaled by d^(−1/2)
-  // The projected keys and values of memory (B, S, C): each B x proj_k x C (B x h x proj_k x d
-  // under the layout emulation).
-  std::pair<Tensor, Tensor> keys_values(const Tensor& memory);
-  // P·(M Wᵀ + 1 bᵀ) + slot_bias ⊗ 1 from PM = P·M (B, k, C).
+  // The projected keys of `keys` and values of `values` (B, S, C): each B x proj_k x C (B x h x
+  // proj_k x d under the layout emulation); padded positions (mask nonzero) left out.
+  std::pair<Tensor, Tensor> keys_values(const Tensor& keys, const Tensor& values, const Tensor& key_padding_mask);
+  // P·(M Wᵀ + 1 bᵀ) + slot_bias ⊗ 1 from PM = P·M (B, k, C); P is (k, S) or per sample (B, k, S).
   Tensor project(const Tensor& pm, const Tensor& p, const Tensor& w, const Tensor& b, const Tensor& slot_bias);
   Tensor heads_of(const Tensor& t) const;  // (B, N, C) → (B, h, N, d); 4-D passes through
   Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v);  // -> B x L x C
-  void check_inputs(const Tensor& queries, const Tensor& memory) const;
+  void check_inputs(const Tensor& queries, const Tensor& keys, const Tensor& values, const Tensor& mask) const;
 };
 
 }  // namespace linattn

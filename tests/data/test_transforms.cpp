@@ -94,6 +94,8 @@ TEST_CASE("conversion to float: CHW layout, /255, per-channel normalization") {
   CHECK(out[5] == doctest::Approx(0.2));
   AugmentOptions o;
   o.normalize = true;
+  o.mean = {0.4914f, 0.4822f, 0.4465f};  // CIFAR-10's statistics
+  o.stddev = {0.2470f, 0.2435f, 0.2616f};
   to_chw_float(img.view(), o, out.data());
   CHECK(out[0] == doctest::Approx((1.0 - 0.4914) / 0.2470).epsilon(1e-6));  // R at (0, 0)
   CHECK(out[1] == doctest::Approx(-0.4914 / 0.2470).epsilon(1e-6));         // R at (0, 1)

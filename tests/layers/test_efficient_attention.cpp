@@ -158,7 +158,7 @@ TEST_CASE("efficient attention option errors say why") {
                        doctest::Contains("must be one of softmax, scaling, identity"), Error);
   auto layer = make(4, 2);
   CHECK_THROWS_WITH_AS(layer->forward_cross(randn64({1, 3, 4}, 1, false), randn64({1, 5, 6}, 2, false)),
-                       doctest::Contains("expected queries (B, L, 4) and memory (B, S, 4)"), Error);
+                       doctest::Contains("expected queries (B, L, 4), keys and values (B, S, 4)"), Error);
   CHECK_THROWS_WITH_AS(EfficientAttention2d(4, 4, 3, 4, gen), doctest::Contains("value_channels 4 is not divisible"),
                        Error);
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/ops.h"
+#include "layers/attention/options.h"
 #include "models/vit.h"
 #include "support/gradcheck.h"
 

@@ -1,6 +1,7 @@
 // tests/models/tiny_eamlp.h — the tiny EAMLP configuration of tests/reference/eamlp_ref.py's
 // TINY (8×8 images, token grids 8, 4, 2), shared by the model tests and the CUDA parity tests.
 #pragma once
+#include "layers/attention/options.h"
 #include "models/eamlp.h"
 
 namespace linattn::testing {

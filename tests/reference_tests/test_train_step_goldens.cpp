@@ -46,7 +46,7 @@ constexpr double kExactZero = 1e-12;  // relative to the model's largest gradien
 
 ModelConfig model_config(const std::string& type, const nlohmann::json& m) {
   ModelConfig c;
-  c.name = ModelName::Vit;
+  c.name = "vit";
   c.dim = m.at("dim");
   c.depth = m.at("depth");
   c.heads = m.at("heads");
@@ -90,7 +90,9 @@ void check_train_step(const std::string& type, const std::string& dtype_key) {
 
   // The model, loss and optimizer as the trainer builds them.
   Generator gen(0);
-  auto model = make_model(model_config(type, nlohmann::json::parse(golden.metadata.at("model"))), gen);
+  auto model = std::dynamic_pointer_cast<ImageClassifier>(
+      make_model(model_config(type, nlohmann::json::parse(golden.metadata.at("model"))), gen));
+  REQUIRE(model != nullptr);
   model->to(dtype);
   model->train();
   OptimConfig optim;  // the defaults; the golden must have been made with the same

@@ -32,7 +32,8 @@ TrainingState some_state() {
   s.batches_consumed = 7;
   s.epoch_loss_sum = 1.0 / 3.0 + 1e-16;
   s.epoch_loss_count = 7;
-  s.best_test_acc = 0.6180339887498949;
+  s.best_metric = "test_acc";
+  s.best_value = 0.6180339887498949;
   s.best_epoch = 3;
   s.generators["default"] = {18446744073709551615ULL, 987654321};
   s.generators["init"] = {7, 4242};
@@ -129,4 +130,20 @@ TEST_CASE("checkpoint: clear errors for missing or mismatched checkpoints") {
   fs::create_directories(dir.str("e"));
   save_safetensors(dir.str("e/training_state.safetensors"), {});
   CHECK_THROWS_WITH_AS(read_training_state(dir.str("e")), doctest::Contains("linattn.training_state"), Error);
+}
+
+TEST_CASE("checkpoint: a training state written before tasks (best_test_acc) reads as classification's best") {
+  testing::Scratch dir;
+  const std::string file = dir.str(kTrainingStateFile);
+  const std::string generators = R"("generators":{"default":{"seed":1,"offset":2}})";
+  for (auto [text, value] : {std::pair<const char*, std::optional<double>>{"0.625", 0.625}, {"-1.0", std::nullopt}}) {
+    save_safetensors(file, {},
+                     {{"linattn.training_state",
+                       std::string(R"({"format_version":1,"step":5,"epoch":1,"batches_consumed":0,"epoch_loss_sum":0.0,)") +
+                           R"("epoch_loss_count":0,"best_test_acc":)" + text + R"(,"best_epoch":1,)" + generators + "}"}});
+    const TrainingState s = read_training_state(dir.str());
+    CHECK(s.step == 5);
+    CHECK(s.best_metric == "test_acc");
+    CHECK(s.best_value == value);
+  }
 }

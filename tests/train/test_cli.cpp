@@ -1,8 +1,9 @@
 // tests/train/test_cli.cpp — the `linattn` program as a user meets it, run in child processes:
 // every user error is one clear message and exit code 2 (never a crash or a hang); Ctrl-C
 // during training exits 130 with a checkpoint that `--resume` continues; `eval` reads the run.
-// The training cases use linattn_tiny (the same program with a tiny model registered as "vit",
-// tests/train/cli/) on CIFAR-10 binary batches the test writes itself.
+// The training cases use linattn_tiny (the same program with a tiny model registered as
+// "tiny_mlp", tests/train/cli/, which the configs select) on CIFAR-10 binary batches the test
+// writes itself.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -55,10 +56,8 @@ data:
     crop_padding: 2
     flip: true
 model:
-  name: vit
+  name: tiny_mlp
   dim: 8
-  heads: 1
-  depth: 1
 optim:
   lr: 0.01
   warmup_epochs: 0.5
@@ -97,6 +96,13 @@ TEST_CASE("cli: user errors are one clear message and exit code 2") {
   check_user_error({"eval", dir.str("nowhere")}, cwd, "does not exist");
   check_user_error({"eval", cwd}, cwd, "not a run folder");
   check_user_error({"help", "frobnicate"}, cwd, "no command 'frobnicate'");
+  // model.name is checked against the registry: the real program has no tiny_mlp.
+  check_user_error({"train", good}, cwd, "good.yaml:12: model.name: unknown model 'tiny_mlp'");
+  check_user_error({"train", good}, cwd, "registered: eamlp, vit");
+  // A key the chosen model does not read is an error naming the key and the model.
+  check_user_error({"train", good, "--set", "model.pool=mean"}, cwd,
+                   "--set model.pool=mean: model.pool: model 'tiny_mlp' does not use model.pool", LINATTN_TINY_EXE);
+  check_user_error({"train", good, "--set", "task=detection"}, cwd, "unknown task 'detection'", LINATTN_TINY_EXE);
 
   auto help = linattn_run({"help"}, cwd);
   CHECK(help.exit_code == 0);
@@ -155,5 +161,6 @@ TEST_CASE("cli: Ctrl-C stops training with exit 130 and a checkpoint that --resu
   CHECK(ev_latest.out.find("top-1") != std::string::npos);
 
   // Training into the same folder again is refused with a hint.
-  check_user_error({"train", config, "--data-root", data, "--run-dir", run}, dir.str(), "already holds a run");
+  check_user_error({"train", config, "--data-root", data, "--run-dir", run}, dir.str(), "already holds a run",
+                   LINATTN_TINY_EXE);
 }

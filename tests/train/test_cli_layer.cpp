@@ -92,6 +92,15 @@ TEST_CASE("linattn layer --save-weights writes the seeded weights that --weights
   CHECK(load_safetensors(temp_path("w2.safetensors")).contains("qkv.weight"));
 }
 
+TEST_CASE("linattn layer --help-options lists a type's options as the registry declares them") {
+  auto r = layer_run({"--type", "linformer", "--help-options"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("options of linformer:") != std::string::npos);
+  CHECK(r.out.find("  proj_k ") != std::string::npos);
+  CHECK(r.out.find("(one of none, kv; default none)") != std::string::npos);
+  CHECK(r.out.find("(default 0.0)") != std::string::npos);  // dropout, written as config.yaml writes it
+}
+
 TEST_CASE("linattn layer: every user error is one message and exit code 2") {
   Generator gen(2);
   save_safetensors(temp_path("x3.safetensors"), {{"x", randn({1, 4, 8}, {}, &gen)}});

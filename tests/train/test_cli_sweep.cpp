@@ -129,7 +129,7 @@ TEST_CASE("sweep: one run folder per type, a table with real values, and --resum
     CHECK(row.run_dir == "runs/sweep_tiny-sweep/" + types[i]);  // as the user would type it
     auto metrics = read_metrics(run.metrics);
     REQUIRE(metrics.size() == 1);
-    CHECK(*row.final_test_acc == *metrics.back().test_acc);
+    CHECK(*row.final_test_acc == *metrics.back().value("test_acc"));
     CHECK(fs::is_regular_file(run.report));
     CHECK(fs::is_directory(run.latest));
     ExperimentConfig c = load_config(run.config);

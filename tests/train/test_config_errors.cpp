@@ -31,7 +31,7 @@ TEST_CASE("an unknown key names path, file and line, and suggests the closest ke
   m = parse_error("seed: 1\nzzzzzzzzzz: 3\n");  // nothing close: no suggestion, the list
   CHECK(has(m, "exp.yaml:2: zzzzzzzzzz: unknown key 'zzzzzzzzzz'"));
   CHECK_FALSE(has(m, "did you mean"));
-  CHECK(has(m, "valid keys: name, seed, device, threads, data, model, optim, train, base"));
+  CHECK(has(m, "valid keys: name, task, seed, device, threads, data, model, optim, train, base"));
 }
 
 TEST_CASE("a value of the wrong type names the key, line and expected type") {

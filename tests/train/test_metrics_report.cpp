@@ -7,6 +7,8 @@
 #include "fixtures/tiny.h"
 #include "train/metrics.h"
 #include "train/report.h"
+#include "train/task.h"
+#include "train/tasks/classification.h"
 
 using namespace linattn;
 
@@ -18,9 +20,9 @@ EpochMetrics record(std::int64_t epoch, bool evaluated) {
   m.step = epoch * 13;
   m.train_loss = 2.0 / (1.0 + 0.1 * static_cast<double>(epoch)) + 1e-17;
   if (evaluated) {
-    m.test_loss = 1.0 / 3.0;
-    m.test_acc = 0.123456789012345678;
-    m.test_top5 = 0.9;
+    m.eval = {{"test_loss", 1.0 / 3.0}, {"test_acc", 0.123456789012345678}, {"test_top5", 0.9}};
+  } else {
+    m.eval = {{"test_loss", std::nullopt}, {"test_acc", std::nullopt}, {"test_top5", std::nullopt}};
   }
   m.lr = 1e-3 * std::cos(static_cast<double>(epoch));
   m.images_per_s = 812.25;
@@ -43,9 +45,12 @@ TEST_CASE("metrics: a record round-trips exactly, missing evaluations as null") 
     CHECK(back.train_loss == m.train_loss);  // bit for bit
     CHECK(back.lr == m.lr);
     CHECK(back.peak_memory_bytes == m.peak_memory_bytes);
-    CHECK(back.test_acc.has_value() == evaluated);
-    if (evaluated) CHECK(*back.test_acc == *m.test_acc);
+    CHECK(back.value("test_acc").has_value() == evaluated);
+    CHECK(back.eval == m.eval);  // names, order and values
+    if (evaluated) CHECK(*back.value("test_acc") == *m.value("test_acc"));
     else CHECK(line.find("\"test_acc\":null") != std::string::npos);
+    CHECK(line.find("\"train_loss\"") < line.find("\"test_loss\""));
+    CHECK(line.find("\"test_top5\"") < line.find("\"lr\""));
   }
 }
 
@@ -66,7 +71,8 @@ TEST_CASE("metrics: append, read back, rewrite; a bad line names file and line")
 
 TEST_CASE("report: self-contained HTML with inline SVG charts of every curve") {
   std::vector<EpochMetrics> ms = {record(1, true), record(2, false), record(3, true)};
-  std::string html = render_report({"my <run>", "running", "name: x & y\n"}, ms);
+  const MetricsLayout layout = ClassificationTask(testing::tiny_config()).metrics();
+  std::string html = render_report({"my <run>", "running", "name: x & y\n", layout}, ms);
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
   CHECK(html.find("<script") == std::string::npos);
   CHECK(html.find("http://") == html.find("http://www.w3.org/2000/svg"));  // no external resources
@@ -82,8 +88,31 @@ TEST_CASE("report: self-contained HTML with inline SVG charts of every curve") {
   CHECK(html.find("12.35%") != std::string::npos);  // best top-1 in percent
 
   testing::Scratch dir;
-  write_report(dir.str("report.html"), {"r", "s", ""}, ms);
-  CHECK(testing::read_text(dir.str("report.html")) == render_report({"r", "s", ""}, ms));
+  write_report(dir.str("report.html"), {"r", "s", "", layout}, ms);
+  CHECK(testing::read_text(dir.str("report.html")) == render_report({"r", "s", "", layout}, ms));
+}
+
+TEST_CASE("report: another task's values, labels and best-metric direction come from its layout") {
+  MetricsLayout layout;
+  layout.values = {{"val_loss", "val loss", true, false}, {"box_ap", "box AP", false, true}};
+  layout.score_chart = "Box AP";
+  layout.best = {"val_loss", /*higher_is_better=*/false};
+  std::vector<EpochMetrics> ms(3);
+  const double losses[] = {0.9, 0.4, 0.6}, aps[] = {0.1, 0.2, 0.3};
+  for (int i = 0; i < 3; ++i) {
+    ms[i].epoch = i + 1;
+    ms[i].eval = {{"val_loss", losses[i]}, {"box_ap", aps[i]}};
+  }
+  const std::string html = render_report({"det", "running", "", layout}, ms);
+  CHECK(html.find("Box AP") != std::string::npos);
+  CHECK(html.find("<th>box AP</th>") != std::string::npos);
+  CHECK(html.find("best test val loss</th><td>0.4 (epoch 2)") != std::string::npos);  // lowest wins
+  CHECK(html.find("30.00%") != std::string::npos);
+
+  // Records read back keep the task's names and order.
+  const EpochMetrics back = metrics_from_json(to_json_line(ms[1]));
+  CHECK(back.eval == ms[1].eval);
+  CHECK(describe_values(layout, back.eval) == "val loss 0.4000, box AP 20.00%");
 }
 
 TEST_CASE("report: charts without data say so; one point is a dot") {
