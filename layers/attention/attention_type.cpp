@@ -3,7 +3,6 @@
 #include "layers/attention/attention_type.h"
 
 #include <algorithm>
-#include <charconv>
 #include <list>
 #include <mutex>
 
@@ -38,17 +37,9 @@ std::string join(const std::vector<std::string>& items) {
 
 // ---- AttentionType -----------------------------------------------------------------------------
 
-const OptionField* AttentionType::field(const std::string& key) const {
-  for (const auto& f : fields)
-    if (f.key == key) return &f;
-  return nullptr;
-}
+const OptionField* AttentionType::field(const std::string& key) const { return find_option_field(fields, key); }
 
-std::vector<std::string> AttentionType::keys() const {
-  std::vector<std::string> out;
-  for (const auto& f : fields) out.push_back(f.key);
-  return out;
-}
+std::vector<std::string> AttentionType::keys() const { return option_field_keys(fields); }
 
 // ---- the registry ------------------------------------------------------------------------------
 
@@ -110,9 +101,7 @@ void AttentionOptions::set(const std::string& key, const std::string& value) {
 }
 
 std::vector<std::pair<std::string, std::string>> AttentionOptions::values() const {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& f : type_->fields) out.emplace_back(f.key, f.text(value_));
-  return out;
+  return option_field_values(type_->fields, value_);
 }
 
 void AttentionOptions::set_heads(std::int64_t heads) {
@@ -146,53 +135,5 @@ AttentionOptions parse_attention_options(const std::string& type, const std::map
 std::vector<std::string> attention_option_keys(const std::string& type) { return attention_type(type).keys(); }
 
 std::string attention_type_of(const AttentionOptions& options) { return options.type_name(); }
-
-std::string option_real_text(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  (void)ec;
-  std::string out(buf, end);
-  // A dot in the mantissa keeps it a float for YAML 1.1 readers too: 1 -> 1.0, 1e-08 -> 1.0e-08.
-  if (out.find('.') == std::string::npos) {
-    auto e = out.find('e');
-    out.insert(e == std::string::npos ? out.size() : e, ".0");
-  }
-  return out;
-}
-
-// ---- value parsing (the messages name the key) -------------------------------------------------
-
-namespace attention_type_detail {
-
-std::int64_t parse_integer(const std::string& key, const std::string& v) {
-  std::int64_t out = 0;
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  LINATTN_CHECK(ec == std::errc() && end == v.data() + v.size(), "attention option '", key,
-                "' expects an integer, got '", v, "'");
-  return out;
-}
-
-double parse_real(const std::string& key, const std::string& v) {
-  try {
-    std::size_t used = 0;
-    double d = std::stod(v, &used);
-    if (used == v.size()) return d;
-  } catch (const std::exception&) {
-  }
-  fail(str_cat("attention option '", key, "' expects a number, got '", v, "'"));
-}
-
-bool parse_boolean(const std::string& key, const std::string& v) {
-  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
-  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
-  fail(str_cat("attention option '", key, "' expects true or false, got '", v, "'"));
-}
-
-std::string parse_choice(const std::string& key, const std::string& v, const std::vector<std::string>& choices) {
-  if (std::find(choices.begin(), choices.end(), v) != choices.end()) return v;
-  fail(str_cat("attention option '", key, "' must be one of ", join(choices), "; got '", v, "'"));
-}
-
-}  // namespace attention_type_detail
 
 }  // namespace linattn

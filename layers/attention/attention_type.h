@@ -5,7 +5,8 @@
 //
 // A type declares, once:
 //   - its name and its options struct with the defaults of docs/attention.md;
-//   - its fields: key, member, kind, doc (read from text, written back as text, listed in help);
+//   - its fields: key, member, kind, doc (read from text, written back as text, listed in help),
+//     with the field table of layers/option_fields.h;
 //   - its rules: which field takes the model's heads, whether every token needs a grid cell (no
 //     cls token), whether it supports cross-attention, how it fits a model's token layout (e.g.
 //     Linformer's seq_len counting a cls token), and the value checks of its options;
@@ -29,6 +30,7 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "layers/option_fields.h"
 
 namespace linattn {
 
@@ -77,17 +79,6 @@ class OptionChecks {
 
 // The key of the field that takes the model's heads, in every type that has one.
 inline constexpr const char* kAttentionHeadsKey = "heads";
-
-enum class OptionKind { Integer, Real, Boolean, Choice };
-
-// One option of a type, over the type-erased options value.
-struct OptionField {
-  std::string key, doc;
-  OptionKind kind = OptionKind::Integer;
-  std::vector<std::string> choices;                        // Choice only
-  std::function<std::string(const std::any&)> text;        // the value, as the config writes it
-  std::function<void(std::any&, const std::string&)> set;  // from text; a bad value names the key
-};
 
 using AttentionFactory = std::function<std::shared_ptr<Attention>(const std::any& options, std::int64_t dim,
                                                                   Grid grid, Generator& gen)>;
@@ -179,55 +170,24 @@ AttentionOptions parse_attention_options(const std::string& type, const std::map
 std::vector<std::string> attention_option_keys(const std::string& type);
 std::string attention_type_of(const AttentionOptions& options);
 
-// The text of a real option: the shortest form that reads back exactly, always with a dot
-// ("0.0", "1.0e-05"), as the resolved config.yaml writes it.
-std::string option_real_text(double v);
-
 // ---- declaring a type -------------------------------------------------------------------------
 // AttentionTypeBuilder<SoftmaxOptions>("softmax multi-head attention (§1)")
 //     .heads(&SoftmaxOptions::heads, "heads h; C % h == 0")
 //     .boolean("qkv_bias", &SoftmaxOptions::qkv_bias, "bias on the q, k, v projections")
 //     ...
 //     .factory([](const SoftmaxOptions& o, std::int64_t dim, Grid, Generator& g) { ... });
-namespace attention_type_detail {
-std::int64_t parse_integer(const std::string& key, const std::string& v);
-double parse_real(const std::string& key, const std::string& v);
-bool parse_boolean(const std::string& key, const std::string& v);
-std::string parse_choice(const std::string& key, const std::string& v, const std::vector<std::string>& choices);
-}  // namespace attention_type_detail
-
 template <class O>
-class AttentionTypeBuilder {
+class AttentionTypeBuilder : public OptionFieldsBuilder<O, AttentionTypeBuilder<O>> {
  public:
-  explicit AttentionTypeBuilder(std::string summary) {
+  explicit AttentionTypeBuilder(std::string summary) : OptionFieldsBuilder<O, AttentionTypeBuilder<O>>("attention option") {
     t_.name = O::type_name;
     t_.summary = std::move(summary);
     t_.defaults = O{};
   }
-  AttentionTypeBuilder& integer(const std::string& key, std::int64_t O::*m, std::string doc) {
-    return add(key, std::move(doc), OptionKind::Integer, {}, [m](const O& o) { return std::to_string(o.*m); },
-               [m, key](O& o, const std::string& v) { o.*m = attention_type_detail::parse_integer(key, v); });
-  }
-  AttentionTypeBuilder& real(const std::string& key, double O::*m, std::string doc) {
-    return add(key, std::move(doc), OptionKind::Real, {}, [m](const O& o) { return option_real_text(o.*m); },
-               [m, key](O& o, const std::string& v) { o.*m = attention_type_detail::parse_real(key, v); });
-  }
-  AttentionTypeBuilder& boolean(const std::string& key, bool O::*m, std::string doc) {
-    return add(key, std::move(doc), OptionKind::Boolean, {},
-               [m](const O& o) { return std::string(o.*m ? "true" : "false"); },
-               [m, key](O& o, const std::string& v) { o.*m = attention_type_detail::parse_boolean(key, v); });
-  }
-  AttentionTypeBuilder& choice(const std::string& key, std::string O::*m, std::vector<std::string> choices,
-                               std::string doc) {
-    return add(key, std::move(doc), OptionKind::Choice, choices, [m](const O& o) { return o.*m; },
-               [m, key, choices](O& o, const std::string& v) {
-                 o.*m = attention_type_detail::parse_choice(key, v, choices);
-               });
-  }
   // The heads field: an integer field that takes the model's heads.
   AttentionTypeBuilder& heads(std::int64_t O::*m, std::string doc) {
     t_.heads_field = kAttentionHeadsKey;
-    return integer(kAttentionHeadsKey, m, std::move(doc));
+    return this->integer(kAttentionHeadsKey, m, std::move(doc));
   }
   AttentionTypeBuilder& needs_grid() {
     t_.needs_grid = true;
@@ -252,22 +212,11 @@ class AttentionTypeBuilder {
     t_.make = [f](const std::any& a, std::int64_t dim, Grid grid, Generator& gen) -> std::shared_ptr<Attention> {
       return f(*std::any_cast<O>(&a), dim, grid, gen);
     };
+    t_.fields = this->take_fields();
     return t_;
   }
 
  private:
-  AttentionTypeBuilder& add(const std::string& key, std::string doc, OptionKind kind, std::vector<std::string> choices,
-                            std::function<std::string(const O&)> get, std::function<void(O&, const std::string&)> set) {
-    OptionField f;
-    f.key = key;
-    f.doc = std::move(doc);
-    f.kind = kind;
-    f.choices = std::move(choices);
-    f.text = [get](const std::any& a) { return get(*std::any_cast<O>(&a)); };
-    f.set = [set](std::any& a, const std::string& v) { set(*std::any_cast<O>(&a), v); };
-    t_.fields.push_back(std::move(f));
-    return *this;
-  }
   AttentionType t_;
 };
 
