@@ -118,7 +118,8 @@ def main():
         print(json.dumps(python_side(args.python_side)))
         return 0
 
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[0]  # 1-minute load average when started: is the machine quiet?
     ours, theirs = {"matcher": [], "coco_eval": []}, []
     with tempfile.TemporaryDirectory() as data:
         for r in range(args.rounds):
@@ -149,7 +150,8 @@ def main():
           f"- command: `{command}`",
           f"- machine: {cpu_model()}, {os.cpu_count()} logical CPUs",
           f"- date: {datetime.date.today().isoformat()}",
-          f"- rounds: {args.rounds} fresh processes per side, alternating; median per side",
+          f"- rounds: {args.rounds} fresh processes per side, alternating; median per side "
+          f"(load average {load} when started; the ratios are same-run)",
           f"- the same evaluation files for both evaluators: AP {ours['coco_eval'][0]['ap']:.6f} (linattn) vs "
           f"{theirs[0]['ap']:.6f} (numpy)", "",
           "| what | linattn | Python | Python side | speed-up |", "|---|---:|---:|---|---:|"]
