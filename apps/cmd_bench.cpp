@@ -12,9 +12,9 @@
 #include "core/allocator.h"
 #include "core/ops.h"
 #include "core/upload.h"
+#include "models/model_type.h"
 #include "train/config.h"
 #include "train/device_setup.h"
-#include "train/model_factory.h"
 #include "train/param_groups.h"
 #include "train/task.h"
 

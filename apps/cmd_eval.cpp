@@ -9,10 +9,10 @@
 #include "core/parallel.h"
 #include "core/rng.h"
 #include "data/loader.h"
+#include "models/model_type.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/device_setup.h"
-#include "train/model_factory.h"
 #include "train/run_dir.h"
 #include "train/task.h"
 

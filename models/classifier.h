@@ -1,7 +1,7 @@
 // models/classifier.h — the interface every image-classification model implements (ViT, EAMLP,
 // the tests' tiny models): images in, class logits out. The classification task
 // (train/tasks/classification.h) is what calls it; the trainer, `linattn eval` and `linattn bench`
-// see a Module and the task. train/model_factory.h builds one from a config. Detectors implement
+// see a Module and the task. models/model_type.h builds one from a config. Detectors implement
 // models/detector.h instead.
 //
 // Invariants: forward takes float images (B, 3, H, W) on the model's device and returns logits

@@ -23,11 +23,6 @@ const std::vector<std::string>& enum_names<DataFormat>() {
   return names;
 }
 template <>
-const std::vector<std::string>& enum_names<Pool>() {
-  static const std::vector<std::string> names{"mean", "cls"};
-  return names;
-}
-template <>
 const std::vector<std::string>& enum_names<OptimizerName>() {
   static const std::vector<std::string> names{"adamw", "sgd"};
   return names;
@@ -89,7 +84,6 @@ using config_detail::enum_names;
 
 std::string to_string(DatasetName v) { return enum_names<DatasetName>()[static_cast<int>(v)]; }
 std::string to_string(DataFormat v) { return enum_names<DataFormat>()[static_cast<int>(v)]; }
-std::string to_string(Pool v) { return enum_names<Pool>()[static_cast<int>(v)]; }
 std::string to_string(OptimizerName v) { return enum_names<OptimizerName>()[static_cast<int>(v)]; }
 std::string to_string(Schedule v) { return enum_names<Schedule>()[static_cast<int>(v)]; }
 

@@ -7,11 +7,14 @@
 // applied, and only then are the values checked, so an override can repair a base. Every error
 // is a linattn::Error naming the key path, the file and line it came from, and what is expected.
 //
-// model.attention holds `type` (a registry key of layers/attention/attention_type.h) and that
-// type's options; reading, checking and writing them loops over the type's declared fields and
-// rules, so train/ knows no attention option by name. Its `heads` option (for the types that
-// have one) is model.heads and cannot be given. A layer that changes `type` replaces the
-// attention block it inherited.
+// The model section is model.name (a registered model, models/model_type.h), that model's own
+// options (the model.* keys it declares) and model.attention: `type` (a registry key of
+// layers/attention/attention_type.h) and that type's options. Reading, checking and writing
+// both loop over the declared fields and rules, so train/ knows no model or attention option by
+// name. The attention's `heads` option (for the types that have one) comes from the model's
+// heads option and cannot be given. A layer that changes model.name drops the model keys it
+// inherited that the new model does not read; one that changes `type` replaces the attention
+// block it inherited.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -20,19 +23,18 @@
 
 #include "core/device.h"
 #include "layers/attention/options.h"
+#include "models/model_type.h"
 
 namespace linattn {
 
 enum class DatasetName { Cifar10, Coco };        // cifar10 | coco
 enum class DataFormat { Auto, Folders, Binary };  // auto | folders | binary
-enum class Pool { Mean, Cls };                    // mean | cls
 enum class OptimizerName { AdamW, Sgd };          // adamw | sgd
 enum class Schedule { Cosine, Step, Constant };   // cosine | step | constant
 
 // The YAML spelling of each value ("cifar10", "adamw", ...).
 std::string to_string(DatasetName v);
 std::string to_string(DataFormat v);
-std::string to_string(Pool v);
 std::string to_string(OptimizerName v);
 std::string to_string(Schedule v);
 
@@ -62,25 +64,6 @@ struct DataConfig {
   std::int64_t test_subset = 0;   // first K test images; 0: all
   AugmentConfig augment;
   bool operator==(const DataConfig&) const = default;
-};
-
-// The options of the model model.name names. Each registered model declares which of these keys
-// it reads, its checks and its factory (train/model_factory.h); a key it does not read is an
-// error in a config and is left out of the resolved config.yaml.
-struct ModelConfig {
-  std::string name = "vit";                      // a registered model (train/model_factory.h)
-  std::int64_t dim = 192, depth = 6, heads = 3;  // dim % heads == 0
-  double mlp_ratio = 2;                          // dim · mlp_ratio must be a whole number
-  std::int64_t patch = 4;                        // the image side must be a multiple
-  Pool pool = Pool::Mean;
-  std::int64_t num_classes = 10;                 // must be the dataset's (train/dataset_info.h)
-  AttentionOptions attention = SoftmaxOptions{.heads = 3};  // type + that type's options
-  // Not a key: the side of the square images the model sees, set from data.dataset when the
-  // config is read (train/dataset_info.h).
-  std::int64_t image_size = 32;
-
-  std::string attention_type() const { return attention.type_name(); }
-  bool operator==(const ModelConfig& other) const = default;  // attention compared option by option
 };
 
 struct OptimConfig {

@@ -43,7 +43,6 @@ template <class E>
 const std::vector<std::string>& enum_names();  // index = the enum's value; defined in config.cpp
 template <> const std::vector<std::string>& enum_names<DatasetName>();
 template <> const std::vector<std::string>& enum_names<DataFormat>();
-template <> const std::vector<std::string>& enum_names<Pool>();
 template <> const std::vector<std::string>& enum_names<OptimizerName>();
 template <> const std::vector<std::string>& enum_names<Schedule>();
 

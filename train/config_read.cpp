@@ -16,10 +16,10 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "models/model_type.h"
 #include "train/config.h"
 #include "train/config_detail.h"
 #include "train/dataset_info.h"
-#include "train/model_factory.h"
 #include "train/task.h"
 
 namespace linattn {
@@ -43,6 +43,9 @@ struct Builder {
   bool name_set = false;
   std::string attention_type = "softmax";
   std::map<std::string, std::string> attention_values;  // the options given, as text
+  // The model.* options given (besides name and attention), checked and applied in finish()
+  // against the model model.name names then.
+  std::map<std::string, YAML::Node> model_values;
 };
 
 std::string describe(const YAML::Node& node) {
@@ -181,6 +184,69 @@ void apply_attention(Builder& b, const YAML::Node& block, const Layer& layer, co
   }
 }
 
+// The keys of a section; for `model`, name and the keys of the model named so far.
+std::vector<std::string> section_keys(const Builder& b, const std::string& section) {
+  if (section != "model") return child_keys(section);
+  std::vector<std::string> keys{"name"};
+  if (const ModelType* type = find_model_type(b.config.model.name))
+    for (const auto& k : type->keys()) keys.push_back(k);
+  return keys;
+}
+
+// Whether some registered model declares the option `key`.
+bool is_model_option(const std::string& key) {
+  for (const auto& name : registered_models())
+    if (const ModelType* type = find_model_type(name); type && find_option_field(*type->fields, key)) return true;
+  return false;
+}
+
+// The text of a model option's value after checking the node's type against the field's kind,
+// with the messages of the schema's keys ("expects an integer, got 'x'").
+std::string model_option_text(const OptionField& field, const YAML::Node& v, const Source& s, const std::string& path) {
+  const auto wrong = [&](const std::string& wanted) { wrong_type(s, path, wanted, v); };
+  switch (field.kind) {
+    case OptionKind::Integer: {
+      std::int64_t x = 0;
+      if (!scalar_as(v, x)) wrong("an integer");
+      return std::to_string(x);
+    }
+    case OptionKind::Real: {
+      double x = 0;
+      if (!scalar_as(v, x)) wrong("a number");
+      if (!std::isfinite(x)) fail_at(s, path, "expects a finite number, got " + describe(v));
+      return real_text(x);
+    }
+    case OptionKind::Boolean: {
+      bool x = false;
+      if (!scalar_as(v, x)) wrong("true or false");
+      return x ? "true" : "false";
+    }
+    case OptionKind::Choice: {
+      if (!v.IsScalar()) wrong("one of " + join(field.choices));
+      if (std::find(field.choices.begin(), field.choices.end(), v.Scalar()) == field.choices.end())
+        fail_at(s, path, "unknown value '" + v.Scalar() + "'" + suggest(v.Scalar(), field.choices) +
+                             "; expected one of " + join(field.choices));
+      return v.Scalar();
+    }
+  }
+  return v.Scalar();
+}
+
+// One model.<key> option: kept as given (applied in finish() to the model named then), its type
+// checked now when the model named so far declares it. A key no model declares is unknown.
+void apply_model_option(Builder& b, const std::string& key, const YAML::Node& v, const Source& s) {
+  const std::string path = "model." + key;
+  const ModelType* type = find_model_type(b.config.model.name);
+  if (!is_model_option(key)) {
+    const std::vector<std::string> keys = section_keys(b, "model");
+    fail_at(s, path, "unknown key '" + key + "' in model" + suggest(key, keys) + "; valid keys: " + join(keys));
+  }
+  if (type)
+    if (const OptionField* field = find_option_field(*type->fields, key)) model_option_text(*field, v, s, path);
+  b.model_values[key] = YAML::Clone(v);
+  b.where[path] = s;
+}
+
 // A layer that changes model.name drops what earlier layers (another file, a base) set of the
 // keys the new model does not read — as a new attention type drops the old one's options — so a
 // config can build on a base written for another model. Keys of the same layer stay and are
@@ -192,8 +258,12 @@ void forget_inherited_model_keys(Builder& b, const std::string& previous_name, c
     const std::string& path = it->first;
     const bool model_key = path.starts_with("model.") && path != "model.name";
     const std::string key = model_key ? path.substr(6, path.find('.', 6) - 6) : "";
-    if (model_key && !type->reads(key) && it->second.origin != s.origin) it = b.where.erase(it);
-    else ++it;
+    if (model_key && !type->reads(key) && it->second.origin != s.origin) {
+      if (path == "model." + key) b.model_values.erase(key);
+      it = b.where.erase(it);
+    } else {
+      ++it;
+    }
   }
 }
 
@@ -224,7 +294,7 @@ void check_model_keys(const Builder& b) {
     const std::string key = path.substr(6, path.find('.', 6) - 6);
     if (!type.reads(key))
       fail_at(source, path,
-              "model '" + name + "' does not use model." + key + " (it reads: " + join(type.keys) + "); remove it");
+              "model '" + name + "' does not use model." + key + " (it reads: " + join(type.keys()) + "); remove it");
   }
 }
 
@@ -240,9 +310,11 @@ void apply_map(Builder& b, const YAML::Node& map, const std::string& section, co
     if (section.empty() && key == "base" && layer.from_file) continue;  // the file loader's
     if (const Leaf* leaf = find_leaf(path)) {
       set_leaf(b, *leaf, kv.second, layer, s);
+    } else if (section == "model") {
+      apply_model_option(b, key, kv.second, s);
     } else if (is_section(path)) {
       if (kv.second.IsNull()) continue;
-      if (!kv.second.IsMap()) wrong_type(s, path, "a map of " + join(child_keys(path)), kv.second);
+      if (!kv.second.IsMap()) wrong_type(s, path, "a map of " + join(section_keys(b, path)), kv.second);
       apply_map(b, kv.second, path, layer);
     } else {
       std::vector<std::string> keys = child_keys(section);
@@ -347,6 +419,10 @@ void apply_document(Builder& b, const std::string& text, const std::string& orig
 
 std::vector<std::string> all_paths() {
   std::vector<std::string> paths;
+  for (const auto& name : registered_models())  // the models' own keys
+    if (const ModelType* type = find_model_type(name))
+      for (const auto& key : option_field_keys(*type->fields))
+        if (std::find(paths.begin(), paths.end(), "model." + key) == paths.end()) paths.push_back("model." + key);
   for (const auto& leaf : schema()) {
     paths.push_back(leaf.path);
     for (auto dot = leaf.path.find('.'); dot != std::string::npos; dot = leaf.path.find('.', dot + 1))
@@ -374,12 +450,15 @@ void apply_assignment(Builder& b, const std::string& assignment) {
   const std::string at = "model.attention.";
   if (const Leaf* leaf = find_leaf(path)) {
     set_leaf(b, *leaf, value, layer, s);
+  } else if (path.starts_with("model.") && path.find('.', 6) == std::string::npos && path.size() > 6 &&
+             is_model_option(path.substr(6))) {
+    apply_model_option(b, path.substr(6), value, s);
   } else if (path.starts_with(at) && path.size() > at.size() && path.find('.', at.size()) == std::string::npos) {
     YAML::Node block(YAML::NodeType::Map);
     block[path.substr(at.size())] = value;
     apply_attention(b, block, layer, s);
   } else if (is_section(path) && !path.empty()) {
-    if (!value.IsMap()) wrong_type(s, path, "a map of " + join(child_keys(path)), value);
+    if (!value.IsMap()) wrong_type(s, path, "a map of " + join(section_keys(b, path)), value);
     apply_map(b, value, path, layer);
   } else if (path == "base") {
     fail_at(s, path, "base can only be given inside a config file");
@@ -389,14 +468,35 @@ void apply_assignment(Builder& b, const std::string& assignment) {
   }
 }
 
+// The model's options: its defaults, then each model.* option given, checked at its own source.
+void apply_model_options(Builder& b) {
+  const ModelType& type = *find_model_type(b.config.model.name);  // checked by check_model_keys
+  b.config.model.options = ModelOptions::defaults(type.name);
+  for (const auto& [key, node] : b.model_values) {
+    const std::string path = "model." + key;
+    const Source s = source_of(b.where, path);
+    const OptionField* field = find_option_field(*type.fields, key);
+    if (!field) fail_at(s, path, "internal: model '" + type.name + "' has no option '" + key + "'");
+    const std::string text = model_option_text(*field, node, s, path);
+    try {
+      b.config.model.options.set(key, text);
+    } catch (const Error& e) {
+      fail_at(s, path, e.what());
+    }
+  }
+}
+
 ExperimentConfig finish(Builder& b, const std::string& source_name) {
   if (!b.name_set) b.config.name = fs::path(source_name).stem().string();
   check_registered(b, "task", "task", b.config.task, registered_tasks());
   check_model_keys(b);
   b.config.model.image_size = dataset_info(b.config.data).image_size;
+  apply_model_options(b);
+  const ModelType& type = *find_model_type(b.config.model.name);
   try {
     b.config.model.attention = parse_attention_options(b.attention_type, b.attention_values);
-    b.config.model.attention.set_heads(b.config.model.heads);  // the heads rule of the type
+    if (!type.heads_key.empty())  // the heads rule of the type
+      b.config.model.attention.set_heads(std::stoll(b.config.model.options.text(type.heads_key)));
   } catch (const Error& e) {
     fail_at(source_of(b.where, "model.attention.type"), "model.attention", e.what());
   }

@@ -1,6 +1,8 @@
 // train/config_schema.cpp — the one table of config keys (see config_detail.h). Each row binds
 // a dotted key path to the struct member it sets, so the parser, the writer and the key
-// suggestions all read the same list; adding a key is one line here plus its check.
+// suggestions all read the same list; adding a key is one line here plus its check. The model's
+// own keys are not rows: the model declares them (models/model_type.h); the reader and the
+// writer put them after model.name.
 #include <algorithm>
 
 #include "train/config_detail.h"
@@ -27,9 +29,7 @@ std::vector<Leaf> make_schema() {
       FIELD(data.augment.crop_padding), FIELD(data.augment.flip), FIELD(data.augment.mixup_alpha),
       FIELD(data.augment.cutmix_alpha), FIELD(data.augment.label_smoothing),
       FIELD(data.augment.randaugment.n), FIELD(data.augment.randaugment.m),
-      FIELD(model.name), FIELD(model.dim), FIELD(model.depth), FIELD(model.heads),
-      FIELD(model.mlp_ratio), FIELD(model.patch), CHOICE(model.pool), FIELD(model.num_classes),
-      Leaf{"model.attention", AttentionRef{}},
+      FIELD(model.name), Leaf{"model.attention", AttentionRef{}},
       CHOICE(optim.name), FIELD(optim.lr), FIELD(optim.weight_decay), FIELD(optim.betas),
       FIELD(optim.eps), FIELD(optim.momentum), FIELD(optim.nesterov), FIELD(optim.warmup_epochs),
       CHOICE(optim.schedule), FIELD(optim.step_size), FIELD(optim.gamma), FIELD(optim.min_lr),

@@ -3,13 +3,12 @@
 // (dim % heads, cos2d needs the token grid, ...). Each failure names the key, where its value
 // came from, what was found and what is expected.
 #include <cctype>
-#include <cmath>
 #include <type_traits>
 
 #include "core/error.h"
+#include "models/model_type.h"
 #include "train/config_detail.h"
 #include "train/dataset_info.h"
-#include "train/model_factory.h"
 
 namespace linattn::config_detail {
 
@@ -88,6 +87,7 @@ class Checker {
     void require(bool ok, const std::string& key, const std::string& what) const override {
       checker_.require(ok, "model." + key, what);
     }
+    std::string cite(const std::string& key) const override { return checker_.cite_model_option(key); }
 
    private:
     const Checker& checker_;
@@ -95,39 +95,18 @@ class Checker {
 
   const ModelType& model_type() const { return *find_model_type(c_.model.name); }  // checked when read
 
-  // The keys every model reads the same way, where it reads them, then the model's own checks,
-  // then the dataset's geometry (train/dataset_info.h).
+  // "model.dim (192, from x.yaml:3)"
+  std::string cite_model_option(const std::string& key) const {
+    return cite("model." + key, c_.model.options.text(key));
+  }
+
+  // The model's checks against the dataset's geometry (train/dataset_info.h).
   void model() const {
-    const auto& m = c_.model;
     const ModelType& type = model_type();
     const DatasetInfo& info = dataset_info(c_.data);
-    auto reads = [&](const char* key) { return type.reads(key); };
-    if (reads("dim")) positive("model.dim", m.dim);
-    if (reads("depth")) positive("model.depth", m.depth);
-    if (reads("heads")) positive("model.heads", m.heads);
-    if (reads("dim") && reads("heads"))
-      require(m.dim % m.heads == 0, "model.heads",
-              str_cat("must divide ", cite("model.dim", show(m.dim)), "; got ", m.heads));
-    if (reads("mlp_ratio")) {
-      positive("model.mlp_ratio", m.mlp_ratio);
-      double hidden = static_cast<double>(m.dim) * m.mlp_ratio;
-      require(hidden == std::floor(hidden), "model.mlp_ratio",
-              str_cat("model.dim x mlp_ratio must be a whole number of hidden units; got ", m.dim, " x ", m.mlp_ratio));
-    }
-    if (reads("patch")) {
-      positive("model.patch", m.patch);
-      if (info.image_size > 0)
-        require(info.image_size % m.patch == 0, "model.patch",
-                str_cat("must divide the image side (", info.image_size, " for ", to_string(c_.data.dataset),
-                        "); got ", m.patch));
-    }
-    if (reads("num_classes")) {
-      positive("model.num_classes", m.num_classes);
-      if (info.num_classes > 0)
-        require(m.num_classes == info.num_classes, "model.num_classes",
-                str_cat(info.display_name, " has ", info.num_classes, " classes; got ", m.num_classes));
-    }
-    if (type.check) type.check(m, ModelKeyChecks(*this));
+    const ModelContext context{.image_size = info.image_size, .num_classes = info.num_classes,
+                               .dataset = to_string(c_.data.dataset), .display_name = info.display_name};
+    if (type.check) type.check(c_.model.options, context, ModelKeyChecks(*this));
   }
 
   // The attention's rules, declared by its type (layers/attention/<type>_options.cpp): a type
@@ -138,7 +117,7 @@ class Checker {
     const ModelType& model = model_type();
     if (!model.reads("attention") || !model.attention_site) return;
     const AttentionType& type = m.attention.type();
-    const AttentionSite site = model.attention_site(m);
+    const AttentionSite site = model.attention_site(m.options, m.image_size);
     require(!(type.needs_grid && site.cls_token), "model.attention.type",
             str_cat(type.name, " needs every token on the grid, but ", cls_token_cause(),
                     " adds a token without a grid position", model.reads("pool") ? "; use pool: mean" : ""));
@@ -147,8 +126,7 @@ class Checker {
 
   // The setting that gives the model a cls token, cited: model.pool, or the model itself.
   std::string cls_token_cause() const {
-    return model_type().reads("pool") ? cite("model.pool", to_string(c_.model.pool))
-                                      : cite("model.name", c_.model.name);
+    return c_.model.options.has("pool") ? cite_model_option("pool") : cite("model.name", c_.model.name);
   }
 
   // The type's checks, reported with the key path and source of the config.
@@ -160,9 +138,12 @@ class Checker {
     }
     std::string cite(SiteKey which) const override {
       const auto& m = checker_.c_.model;
+      const std::string& heads = checker_.model_type().heads_key;
       switch (which) {
-        case SiteKey::Dim: return checker_.cite("model.dim", show(m.dim));
-        case SiteKey::Heads: return checker_.cite("model.heads", show(m.heads));
+        case SiteKey::Dim: return m.options.has("dim") ? checker_.cite_model_option("dim") : checker_.cite("model.name", m.name);
+        case SiteKey::Heads:
+          return !heads.empty() && m.options.has(heads) ? checker_.cite_model_option(heads)
+                                                        : checker_.cite("model.name", m.name);
         case SiteKey::ClsToken: return checker_.cls_token_cause();
       }
       return "";

@@ -1,11 +1,12 @@
-// train/config_write.cpp — ExperimentConfig → YAML with every key (defaults and attention
-// options included; of model.*, the keys the model reads), in schema order, for runs/<name>/config.yaml. Numbers are written in their
-// shortest exact form, so parsing the text back gives an equal config.
+// train/config_write.cpp — ExperimentConfig → YAML with every key (defaults, the model's options
+// and the attention options included), in schema order with the model's options after
+// model.name, for runs/<name>/config.yaml. Numbers are written in their shortest exact form, so
+// parsing the text back gives an equal config.
 #include <yaml-cpp/yaml.h>
 
+#include "models/model_type.h"
 #include "train/config.h"
 #include "train/config_detail.h"
-#include "train/model_factory.h"
 
 namespace linattn {
 
@@ -38,11 +39,16 @@ struct LeafWriter {
   }
 };
 
-// A model.* key the configured model does not read is left out (train/model_factory.h).
+// model.attention is left out for a model that does not read it (models/model_type.h).
 bool unused_model_key(const ExperimentConfig& c, const std::string& section, const std::string& key) {
   if (section != "model" || key == "name") return false;
   const ModelType* type = find_model_type(c.model.name);
   return type && !type->reads(key);
+}
+
+// The model's own options, in its field order.
+void emit_model_options(YAML::Emitter& out, const ExperimentConfig& c) {
+  for (const auto& [key, value] : c.model.options.values()) out << YAML::Key << key << YAML::Value << value;
 }
 
 void emit_section(YAML::Emitter& out, ExperimentConfig& c, const std::string& section) {
@@ -52,6 +58,7 @@ void emit_section(YAML::Emitter& out, ExperimentConfig& c, const std::string& se
     out << YAML::Key << key << YAML::Value;
     if (const Leaf* leaf = find_leaf(path)) {
       std::visit(LeafWriter{out, c}, leaf->ref);
+      if (path == "model.name") emit_model_options(out, c);
     } else {
       out << YAML::BeginMap;
       emit_section(out, c, path);

@@ -30,7 +30,7 @@
 #include "core/rng.h"
 #include "core/upload.h"
 #include "data/loader.h"
-#include "train/model_factory.h"
+#include "models/model_type.h"
 #include "train/device_setup.h"
 #include "train/loss_window.h"
 #include "train/metrics.h"

@@ -4,7 +4,7 @@
 // What depends on the problem — the loaders, the loss of a batch, the evaluation, the metric
 // values and which one picks checkpoints/best — is the config's Task (train/task.h).
 // Used by `linattn train`; the model and datasets can be injected (tests), otherwise they come
-// from the config (train/model_factory.h, the task's loaders).
+// from the config (models/model_type.h, the task's loaders).
 //
 // Invariants:
 //  - Determinism: on the CPU, the same config gives the same losses, and a run stopped anywhere

@@ -38,7 +38,7 @@ struct Fixture {
   std::unique_ptr<Trainer> make(const ExperimentConfig& c, const std::string& run,
                                 std::shared_ptr<ImageClassifier> model = nullptr) {
     Generator g(static_cast<std::uint64_t>(c.seed));
-    if (!model) model = std::make_shared<TinyClassifier>(8, 8, c.model.dim, c.model.num_classes, g);  // no noise
+    if (!model) model = std::make_shared<TinyClassifier>(8, 8, c.model.options.get<ViTOptions>().dim, c.model.options.get<ViTOptions>().num_classes, g);  // no noise
     TrainerOptions o;
     o.run_dir = dir.str(run);
     o.console = false;

@@ -50,7 +50,8 @@ TEST_CASE("e2e: a tiny MLP trained from a config on 500 CIFAR-10 images beats ch
   c.data.test_subset = 500;
   c.data.augment.crop_padding = 2;
   c.model.name = testing::kTinyModel;
-  c.model.dim = 64;
+  c.model.options = ModelOptions::defaults(testing::kTinyModel);
+  c.model.options.get<testing::TinyMlpOptions>().dim = 64;
   c.optim.lr = 1e-3;
   c.optim.weight_decay = 0.05;
   c.optim.warmup_epochs = 1;

@@ -31,9 +31,9 @@
 
 #include "core/ops.h"
 #include "support/reference.h"
+#include "models/model_type.h"
 #include "models/vit.h"
 #include "train/loss.h"
-#include "train/model_factory.h"
 #include "train/param_groups.h"
 #include "train/schedule.h"
 
@@ -47,12 +47,13 @@ constexpr double kExactZero = 1e-12;  // relative to the model's largest gradien
 ModelConfig model_config(const std::string& type, const nlohmann::json& m) {
   ModelConfig c;
   c.name = "vit";
-  c.dim = m.at("dim");
-  c.depth = m.at("depth");
-  c.heads = m.at("heads");
-  c.mlp_ratio = m.at("mlp_ratio");
-  c.patch = m.at("patch");
-  c.num_classes = m.at("num_classes");
+  ViTOptions& o = c.options.get<ViTOptions>();
+  o.dim = m.at("dim");
+  o.depth = m.at("depth");
+  o.heads = m.at("heads");
+  o.mlp_ratio = m.at("mlp_ratio");
+  o.patch = m.at("patch");
+  o.num_classes = m.at("num_classes");
   REQUIRE(m.at("pool") == "mean");
   REQUIRE(m.at("image_size") == ViTOptions{}.image_size);  // the factory's ViT is built for 32x32
   c.attention = parse_attention_options(type, {});         // the layer defaults; heads come from the model

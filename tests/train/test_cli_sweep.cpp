@@ -71,9 +71,8 @@ testing::ProcessResult sweep_run(const std::vector<std::string>& args, const std
 // The parameter count of the ViT the sweep builds for `type`.
 std::int64_t vit_parameters(const std::string& type) {
   ExperimentConfig c = parse_config_string(kSweepConfig, "tiny.yaml", {"model.attention.type=" + type});
-  ViTOptions o{.patch = c.model.patch, .dim = c.model.dim, .depth = c.model.depth, .heads = c.model.heads,
-               .mlp_ratio = c.model.mlp_ratio, .pool = "mean", .num_classes = c.model.num_classes,
-               .attention = c.model.attention};
+  ViTOptions o = c.model.options.get<ViTOptions>();
+  o.attention = c.model.attention;
   Generator gen(1);
   return ViT(o, gen).num_parameters();
 }

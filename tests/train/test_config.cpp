@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "models/vit.h"
 #include "train/config.h"
 #include "train/config_test_util.h"
 
@@ -91,9 +92,9 @@ train:
   CHECK_FALSE(c.data.augment.flip);
   CHECK(c.data.augment.randaugment.n == 2);
   CHECK(c.model.name == "vit");
-  CHECK(c.model.pool == Pool::Cls);
-  CHECK(c.model.mlp_ratio == 2.5);
-  CHECK(c.model.num_classes == 91);
+  CHECK(c.model.options.get<ViTOptions>().pool == "cls");
+  CHECK(c.model.options.get<ViTOptions>().mlp_ratio == 2.5);
+  CHECK(c.model.options.get<ViTOptions>().num_classes == 91);
   auto ea = c.model.attention.get<ExternalOptions>();
   CHECK(ea.heads == 4);
   CHECK(ea.coef == 2);
@@ -122,8 +123,8 @@ TEST_CASE("a base file is deep-merged under the file's own keys") {
   CHECK(c.seed == 5);                    // from root
   CHECK(c.optim.weight_decay == 0.2);    // from root
   CHECK(c.optim.lr == 0.001);            // leaf overrides mid overrides root
-  CHECK(c.model.dim == 256);             // from mid
-  CHECK(c.model.depth == 2);             // from leaf
+  CHECK(c.model.options.get<ViTOptions>().dim == 256);             // from mid
+  CHECK(c.model.options.get<ViTOptions>().depth == 2);             // from leaf
   auto lin = c.model.attention.get<LinformerOptions>();
   CHECK(lin.heads == 4);
   CHECK(lin.proj_k == 16);               // the attention block merges while the type stays
@@ -159,7 +160,7 @@ TEST_CASE("--set overrides apply in order, before the checks") {
   CHECK(lin.heads == 4);
 
   ExperimentConfig d = apply_override(c, "model.heads=2");
-  CHECK(d.model.heads == 2);
+  CHECK(d.model.options.get<ViTOptions>().heads == 2);
   CHECK(d.model.attention.get<LinformerOptions>().heads == 2);
   CHECK(d.model.attention.get<LinformerOptions>().proj_k == 16);
   ExperimentConfig e = apply_override(d, "model.attention.type=softmax");
@@ -225,10 +226,10 @@ TEST_CASE("every file in configs/ parses") {
   for (const auto& type : attention_types()) {
     ExperimentConfig c = load_config(dir + "vit_cifar10_" + type + ".yaml");
     CHECK(c.model.attention_type() == type);
-    CHECK(c.model.dim == 192);
-    CHECK(c.model.depth == 6);
-    CHECK(c.model.heads == 3);
-    CHECK(c.model.pool == Pool::Mean);
+    CHECK(c.model.options.get<ViTOptions>().dim == 192);
+    CHECK(c.model.options.get<ViTOptions>().depth == 6);
+    CHECK(c.model.options.get<ViTOptions>().heads == 3);
+    CHECK(c.model.options.get<ViTOptions>().pool == "mean");
   }
   CHECK(load_config(dir + "vit_cifar10_linformer.yaml").model.attention.get<LinformerOptions>().proj_k == 32);
   ExperimentConfig ea = load_config(dir + "eamlp_cifar10.yaml");

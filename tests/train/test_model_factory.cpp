@@ -38,12 +38,12 @@ TEST_CASE("factory: an unknown model is an error listing the registered ones") {
 
 TEST_CASE("factory: a registered model is built from its config and generator, deterministically") {
   register_model("tiny_factory", [](const ModelConfig& c, Generator& g) -> std::shared_ptr<ImageClassifier> {
-    return std::make_shared<testing::TinyClassifier>(8, 8, c.dim, c.num_classes, g);
+    return std::make_shared<testing::TinyClassifier>(8, 8, c.options.get<ViTOptions>().dim, c.options.get<ViTOptions>().num_classes, g);
   });
   ModelConfig c;
   c.name = "tiny_factory";
-  c.dim = 5;
-  c.num_classes = 3;
+  c.options.get<ViTOptions>().dim = 5;  // register_model's stand-ins read vit's options
+  c.options.get<ViTOptions>().num_classes = 3;
   Generator g1(42), g2(42);
   auto a = make_model(c, g1), b = make_model(c, g2);
   auto* classifier = dynamic_cast<ImageClassifier*>(a.get());

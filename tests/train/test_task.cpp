@@ -115,7 +115,7 @@ TEST_CASE("trainer: runs the config's task — its metric fields and its best-ch
   c.task = "loss_only";
   c.train.epochs = 3;
   Generator g(1);
-  auto model = std::make_shared<testing::TinyClassifier>(8, 8, c.model.dim, c.model.num_classes, g);
+  auto model = std::make_shared<testing::TinyClassifier>(8, 8, c.model.options.get<ViTOptions>().dim, c.model.options.get<ViTOptions>().num_classes, g);
   auto train = std::make_shared<testing::TintDataset>(48, 8, 8, 10, 1);
   auto test = std::make_shared<testing::TintDataset>(16, 8, 8, 10, 2);
   TrainerOptions o;

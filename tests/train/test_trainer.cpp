@@ -28,7 +28,7 @@ struct Fixture {
 
   std::shared_ptr<testing::TinyClassifier> model(const ExperimentConfig& c) const {
     Generator g(static_cast<std::uint64_t>(c.seed));
-    auto m = std::make_shared<testing::TinyClassifier>(8, 8, c.model.dim, c.model.num_classes, g);
+    auto m = std::make_shared<testing::TinyClassifier>(8, 8, c.model.options.get<ViTOptions>().dim, c.model.options.get<ViTOptions>().num_classes, g);
     m->noise = true;  // draws from the default generator while training
     return m;
   }
@@ -293,7 +293,7 @@ TEST_CASE("trainer: an existing run folder is refused unless resumed or overwrit
   CHECK(read_metrics(RunPaths(f.dir.str("r")).metrics).size() == 1);
   CHECK_THROWS_WITH_AS(f.make(c, "empty", /*resume=*/true), doctest::Contains("no checkpoint"), Error);
   ExperimentConfig wrong = c;
-  wrong.model.num_classes = 5;
+  wrong.model.options.get<ViTOptions>().num_classes = 5;
   CHECK_THROWS_WITH_AS(f.make(wrong, "w"), doctest::Contains("model.num_classes is 5 but the dataset has 10"), Error);
 }
 

@@ -2,6 +2,7 @@
 #include "train/tasks/classification.h"
 
 #include "core/factory.h"
+#include "models/model_type.h"
 #include "train/data_setup.h"
 #include "train/dataset_info.h"
 #include "train/evaluate.h"
@@ -45,8 +46,9 @@ void ClassificationTask::check_model(Module& model) const { classifier(model); }
 std::shared_ptr<const Dataset> ClassificationTask::split(const std::string& cli_data_root, const std::string& name,
                                                          std::shared_ptr<const Dataset> injected) const {
   std::shared_ptr<const Dataset> set = injected ? std::move(injected) : load_split(config_, cli_data_root, name);
-  LINATTN_CHECK(set->num_classes() == config_.model.num_classes, "model.num_classes is ", config_.model.num_classes,
-                " but the dataset has ", set->num_classes(), " classes");
+  const std::int64_t classes = model_num_classes(config_.model);  // the model's num_classes option
+  LINATTN_CHECK(set->num_classes() == classes, "model.num_classes is ", classes, " but the dataset has ",
+                set->num_classes(), " classes");
   return set;
 }
 
@@ -85,7 +87,7 @@ Batch ClassificationTask::synthetic_batch(std::int64_t B, Device device, Generat
   Batch batch;
   batch.images = randn({B, 3, side, side}, {.device = device}, &gen);
   Tensor labels = Tensor::empty({B}, {.dtype = DType::I64});
-  for (std::int64_t i = 0; i < B; ++i) labels.data<std::int64_t>()[i] = gen.randint(0, config_.model.num_classes);
+  for (std::int64_t i = 0; i < B; ++i) labels.data<std::int64_t>()[i] = gen.randint(0, model_num_classes(config_.model));
   batch.labels = labels.to(device);
   batch.indices.resize(static_cast<std::size_t>(B));
   return batch;
