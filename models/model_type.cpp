@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "core/guarded_registry.h"
 
 namespace linattn {
 
@@ -23,19 +24,7 @@ void register_builtin_models(Registry& registry) {
   for (ModelType t : {vit_model_type(), eamlp_model_type()}) registry[t.name] = std::move(t);
 }
 
-struct Guarded {
-  std::mutex mutex;
-  Registry registry;
-};
-
-Guarded& guarded() {
-  static Guarded* g = [] {
-    auto* out = new Guarded();  // never destroyed: usable from static destructors
-    register_builtin_models(out->registry);
-    return out;
-  }();
-  return *g;
-}
+GuardedRegistry<ModelType>& guarded() { return guarded_registry<ModelType>(register_builtin_models); }
 
 std::string known_models() {
   std::string known;
@@ -114,7 +103,7 @@ bool ModelOptions::operator==(const ModelOptions& other) const {
 void register_model_type(ModelType type) {
   LINATTN_CHECK(!type.name.empty() && type.make && type.fields && type.defaults.has_value(),
                 "register_model_type: needs a non-empty name, options (defaults and fields) and a factory");
-  Guarded& g = guarded();
+  auto& g = guarded();
   std::lock_guard lock(g.mutex);
   g.registry[type.name] = std::move(type);
 }
@@ -130,7 +119,7 @@ void register_model(const std::string& name, ModelFactory factory) {
 }
 
 std::vector<std::string> registered_models() {
-  Guarded& g = guarded();
+  auto& g = guarded();
   std::lock_guard lock(g.mutex);
   std::vector<std::string> names;
   for (const auto& [name, t] : g.registry) names.push_back(name);
@@ -138,7 +127,7 @@ std::vector<std::string> registered_models() {
 }
 
 const ModelType* find_model_type(const std::string& name) {
-  Guarded& g = guarded();
+  auto& g = guarded();
   std::lock_guard lock(g.mutex);
   auto it = g.registry.find(name);
   return it == g.registry.end() ? nullptr : &it->second;  // entries are never erased (std::map nodes are stable)

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "core/guarded_registry.h"
 #include "train/tasks/classification.h"
 
 namespace linattn {
@@ -20,19 +21,7 @@ void register_builtin_tasks(Registry& registry) {
   registry[kClassificationTask] = [](const ExperimentConfig& c) { return std::make_unique<ClassificationTask>(c); };
 }
 
-struct Guarded {
-  std::mutex mutex;
-  Registry registry;
-};
-
-Guarded& guarded() {
-  static Guarded* g = [] {
-    auto* out = new Guarded();  // never destroyed: usable from static destructors
-    register_builtin_tasks(out->registry);
-    return out;
-  }();
-  return *g;
-}
+GuardedRegistry<TaskFactory>& guarded() { return guarded_registry<TaskFactory>(register_builtin_tasks); }
 
 }  // namespace
 
@@ -51,13 +40,13 @@ std::string describe_values(const MetricsLayout& layout, const std::vector<Named
 
 void register_task(const std::string& name, TaskFactory factory) {
   LINATTN_CHECK(!name.empty() && factory, "register_task: needs a non-empty name and a factory");
-  Guarded& g = guarded();
+  auto& g = guarded();
   std::lock_guard lock(g.mutex);
   g.registry[name] = std::move(factory);
 }
 
 std::vector<std::string> registered_tasks() {
-  Guarded& g = guarded();
+  auto& g = guarded();
   std::lock_guard lock(g.mutex);
   std::vector<std::string> names;
   for (const auto& [name, f] : g.registry) names.push_back(name);
@@ -67,7 +56,7 @@ std::vector<std::string> registered_tasks() {
 std::unique_ptr<Task> make_task(const std::string& name, const ExperimentConfig& config) {
   TaskFactory factory;
   {
-    Guarded& g = guarded();
+    auto& g = guarded();
     std::lock_guard lock(g.mutex);
     auto it = g.registry.find(name);
     if (it != g.registry.end()) factory = it->second;
