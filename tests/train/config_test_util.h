@@ -1,5 +1,5 @@
 // tests/train/config_test_util.h — helpers for the config tests: catch the error message of a
-// call, and a scratch folder of YAML files removed afterwards.
+// call or of parsing a config text, and a scratch folder of YAML files removed afterwards.
 #pragma once
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -9,8 +9,10 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
+#include "train/config.h"
 
 namespace linattn::test {
 
@@ -26,6 +28,11 @@ inline std::string error_of(const std::function<void()>& f) {
 }
 
 inline bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The error of parsing `yaml` as the config file "exp.yaml" with these --set overrides.
+inline std::string parse_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  return error_of([&] { parse_config_string(yaml, "exp.yaml", overrides); });
+}
 
 class ScratchDir {
  public:

@@ -9,14 +9,7 @@
 using namespace linattn;
 using linattn::test::error_of;
 using linattn::test::has;
-
-namespace {
-
-std::string parse_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  return error_of([&] { parse_config_string(yaml, "exp.yaml", overrides); });
-}
-
-}  // namespace
+using linattn::test::parse_error;
 
 TEST_CASE("an unknown key names path, file and line, and suggests the closest key") {
   std::string m = parse_error("optim:\n  lr: 1.0e-3\n  weight_decy: 0.1\n");

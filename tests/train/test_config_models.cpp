@@ -13,14 +13,7 @@
 using namespace linattn;
 using linattn::test::error_of;
 using linattn::test::has;
-
-namespace {
-
-std::string parse_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  return error_of([&] { parse_config_string(yaml, "exp.yaml", overrides); });
-}
-
-}  // namespace
+using linattn::test::parse_error;
 
 TEST_CASE("model.name: an unregistered model names file and line and lists the registered ones") {
   const std::string m = parse_error("seed: 1\nmodel:\n  name: vitt\n");
