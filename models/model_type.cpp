@@ -12,8 +12,9 @@
 namespace linattn {
 
 // Each shipped model's declaration, in its own file.
-ModelType vit_model_type();    // models/vit_type.cpp
-ModelType eamlp_model_type();  // models/eamlp_type.cpp
+ModelType vit_model_type();        // models/vit_type.cpp
+ModelType eamlp_model_type();      // models/eamlp_type.cpp
+ModelType detr_lite_model_type();  // models/detr_lite_type.cpp
 
 namespace {
 
@@ -21,7 +22,7 @@ using Registry = std::map<std::string, ModelType>;
 
 // The models linattn ships, registered on the registry's first use (one line per model).
 void register_builtin_models(Registry& registry) {
-  for (ModelType t : {vit_model_type(), eamlp_model_type()}) registry[t.name] = std::move(t);
+  for (ModelType t : {vit_model_type(), eamlp_model_type(), detr_lite_model_type()}) registry[t.name] = std::move(t);
 }
 
 GuardedRegistry<ModelType>& guarded() { return guarded_registry<ModelType>(register_builtin_models); }
