@@ -7,6 +7,10 @@
 // applied, and only then are the values checked, so an override can repair a base. Every error
 // is a linattn::Error naming the key path, the file and line it came from, and what is expected.
 //
+// data.image_size and data.categories fix what the dataset gives a model (train/dataset_info.h);
+// the detection task reads data.augment.scale_min/scale_max, data.eval_split and the
+// `detection:` section (train/tasks/detection.h), the classification task ignores them.
+//
 // The model section is model.name (a registered model, models/model_type.h), that model's own
 // options (the model.* keys it declares) and model.attention: `type` (a registry key of
 // layers/attention/attention_type.h) and that type's options. Reading, checking and writing
@@ -14,7 +18,8 @@
 // name. The attention's `heads` option (for the types that have one) comes from the model's
 // heads option and cannot be given. A layer that changes model.name drops the model keys it
 // inherited that the new model does not read; one that changes `type` replaces the attention
-// block it inherited.
+// block it inherited. A model option with a dotted key ("cross_attention.type") is written and
+// read as a nested map (`cross_attention: {type: linformer}`) or by its dotted path with --set.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -31,12 +36,14 @@ enum class DatasetName { Cifar10, Coco };        // cifar10 | coco
 enum class DataFormat { Auto, Folders, Binary };  // auto | folders | binary
 enum class OptimizerName { AdamW, Sgd };          // adamw | sgd
 enum class Schedule { Cosine, Step, Constant };   // cosine | step | constant
+enum class EvalSplit { Val, Train };              // val | train
 
 // The YAML spelling of each value ("cifar10", "adamw", ...).
 std::string to_string(DatasetName v);
 std::string to_string(DataFormat v);
 std::string to_string(OptimizerName v);
 std::string to_string(Schedule v);
+std::string to_string(EvalSplit v);
 
 struct RandAugmentConfig {
   std::int64_t n = 0;  // operations per image; 0: off
@@ -46,7 +53,14 @@ struct RandAugmentConfig {
 
 struct AugmentConfig {
   std::int64_t crop_padding = 4;  // random crop after zero padding; 0: no crop
-  bool flip = true;               // random horizontal flip
+  bool flip = true;               // random horizontal flip (detection: with probability 0.5)
+  // Detection: the image is resized by (S / its long side) · U[scale_min, scale_max], then
+  // randomly cropped to at most S x S (data/box_transforms.h; these are its defaults).
+  double scale_min = 0.6;
+  double scale_max = 1.4;
+  // Detection: brightness, contrast and saturation each jittered by a factor in [1 − j, 1 + j]
+  // (torchvision's ColorJitter); 0 turns it off.
+  double color_jitter = 0.4;
   double mixup_alpha = 0;         // 0: off
   double cutmix_alpha = 0;        // 0: off
   double label_smoothing = 0;     // in [0, 1)
@@ -58,6 +72,13 @@ struct DataConfig {
   DatasetName dataset = DatasetName::Cifar10;
   std::string root;  // empty: --data-root, else $LINATTN_DATA, else ./data (data/data_root.h)
   DataFormat format = DataFormat::Auto;
+  // The side of the square images a model sees; 0: the dataset's (cifar10: 32, the only
+  // value it allows; coco: 256, the detection canvas the images are letterboxed to).
+  std::int64_t image_size = 0;
+  std::vector<std::string> categories;  // coco: the category names to keep, e.g. [person]; []: all
+  // Which images the detection task evaluates: val (the val split) or train (the training
+  // images with the eval transforms, train_subset applied: an overfitting check).
+  EvalSplit eval_split = EvalSplit::Val;
   std::int64_t batch_size = 128;
   std::int64_t workers = 2;       // loader threads; 0: load on the training thread
   std::int64_t train_subset = 0;  // first K training images; 0: all
@@ -69,6 +90,7 @@ struct DataConfig {
 struct OptimConfig {
   OptimizerName name = OptimizerName::AdamW;
   double lr = 1e-3;                    // peak learning rate, > 0
+  double backbone_lr_scale = 1;        // parameters named backbone.* train at lr · this (≥ 0)
   double weight_decay = 0.05;          // decoupled for AdamW, L2 for SGD
   std::array<double, 2> betas{0.9, 0.999};  // AdamW
   double eps = 1e-8;                   // AdamW
@@ -81,6 +103,24 @@ struct OptimConfig {
   double min_lr = 0;                   // cosine floor, ≤ lr
   double clip_grad = 0;                // max global grad norm; 0: off
   bool operator==(const OptimConfig&) const = default;
+};
+
+// The detection task's set loss, matcher and post-processing (detection/set_criterion.h,
+// matcher.h, postprocess.h). Softmax or sigmoid (focal) scores follow the model
+// (ObjectDetector::sigmoid_scores()); the focal_* keys matter only for sigmoid scores.
+struct DetectionConfig {
+  double eos_coef = 0.1;    // weight of the no-object class in the softmax cross-entropy
+  double cost_class = 1;    // matcher weights
+  double cost_bbox = 5;
+  double cost_giou = 2;
+  double loss_ce = 1;       // loss weights (classification, L1 box, GIoU)
+  double loss_bbox = 5;
+  double loss_giou = 2;
+  double focal_alpha = 0.25;
+  double focal_gamma = 2;
+  bool aux_loss = true;     // the same loss on every earlier decoder layer's output
+  std::int64_t max_detections = 100;  // per image, after post-processing
+  bool operator==(const DetectionConfig&) const = default;
 };
 
 struct TrainConfig {
@@ -101,6 +141,7 @@ struct ExperimentConfig {
   std::int64_t threads = 2;  // CPU threads (OpenMP and OpenBLAS)
   DataConfig data;
   ModelConfig model;
+  DetectionConfig detection;
   OptimConfig optim;
   TrainConfig train;
   bool operator==(const ExperimentConfig&) const = default;

@@ -45,6 +45,7 @@ template <> const std::vector<std::string>& enum_names<DatasetName>();
 template <> const std::vector<std::string>& enum_names<DataFormat>();
 template <> const std::vector<std::string>& enum_names<OptimizerName>();
 template <> const std::vector<std::string>& enum_names<Schedule>();
+template <> const std::vector<std::string>& enum_names<EvalSplit>();  // in config_schema.cpp
 
 // ---- schema -------------------------------------------------------------------------------
 using IntRef = std::int64_t& (*)(ExperimentConfig&);
@@ -52,6 +53,7 @@ using RealRef = double& (*)(ExperimentConfig&);
 using BoolRef = bool& (*)(ExperimentConfig&);
 using TextRef = std::string& (*)(ExperimentConfig&);
 using PairRef = std::array<double, 2>& (*)(ExperimentConfig&);
+using NameListRef = std::vector<std::string>& (*)(ExperimentConfig&);  // a YAML list of names
 using DeviceRef = Device& (*)(ExperimentConfig&);
 struct ChoiceRef {
   std::vector<std::string> names;
@@ -59,7 +61,7 @@ struct ChoiceRef {
   std::function<void(ExperimentConfig&, int)> set;
 };
 struct AttentionRef {};  // model.attention: type + options, handled by the parser itself
-using Ref = std::variant<IntRef, RealRef, BoolRef, TextRef, PairRef, DeviceRef, ChoiceRef, AttentionRef>;
+using Ref = std::variant<IntRef, RealRef, BoolRef, TextRef, PairRef, NameListRef, DeviceRef, ChoiceRef, AttentionRef>;
 
 struct Leaf {
   std::string path;  // "data.augment.randaugment.n"

@@ -108,6 +108,16 @@ struct LeafReader {
     if (!v.IsSequence() || v.size() != 2) wrong();
     r(c) = {real(v[0]), real(v[1])};
   }
+  void operator()(NameListRef r) const {
+    if (v.IsNull()) return r(c).clear();
+    if (!v.IsSequence()) wrong();
+    std::vector<std::string> names;
+    for (const auto& item : v) {
+      if (!item.IsScalar() || item.Scalar().empty()) wrong();
+      names.push_back(item.Scalar());
+    }
+    r(c) = std::move(names);
+  }
   void operator()(DeviceRef r) const {
     if (!v.IsScalar()) wrong();
     try {
@@ -184,12 +194,26 @@ void apply_attention(Builder& b, const YAML::Node& block, const Layer& layer, co
   }
 }
 
-// The keys of a section; for `model`, name and the keys of the model named so far.
+// The keys directly under `group` ("" for the model section itself, "cross_attention" for the
+// options cross_attention.*) among `keys` (a model's option keys, dotted ones included), in order.
+std::vector<std::string> keys_under(const std::vector<std::string>& keys, const std::string& group) {
+  const std::string prefix = group.empty() ? "" : group + ".";
+  std::vector<std::string> out;
+  for (const auto& k : keys) {
+    if (!k.starts_with(prefix)) continue;
+    const std::string rest = k.substr(prefix.size()), head = rest.substr(0, rest.find('.'));
+    if (std::find(out.begin(), out.end(), head) == out.end()) out.push_back(head);
+  }
+  return out;
+}
+
+// The keys of a section; for `model`, name and the keys of the model named so far (a group of
+// dotted options by its first part: cross_attention for cross_attention.type).
 std::vector<std::string> section_keys(const Builder& b, const std::string& section) {
   if (section != "model") return child_keys(section);
   std::vector<std::string> keys{"name"};
   if (const ModelType* type = find_model_type(b.config.model.name))
-    for (const auto& k : type->keys()) keys.push_back(k);
+    for (const auto& k : keys_under(type->keys(), "")) keys.push_back(k);
   return keys;
 }
 
@@ -198,6 +222,23 @@ bool is_model_option(const std::string& key) {
   for (const auto& name : registered_models())
     if (const ModelType* type = find_model_type(name); type && find_option_field(*type->fields, key)) return true;
   return false;
+}
+
+// Whether some registered model declares options under `group` ("cross_attention" for
+// cross_attention.type): a map of them in YAML.
+bool is_model_option_group(const std::string& group) {
+  for (const auto& name : registered_models())
+    if (const ModelType* type = find_model_type(name))
+      for (const auto& key : option_field_keys(*type->fields))
+        if (key.starts_with(group + ".")) return true;
+  return false;
+}
+
+// The model key a provenance path belongs to: "attention" for model.attention and its options,
+// else the (possibly dotted) option key: "cross_attention.type" for model.cross_attention.type.
+std::string model_key_of(const std::string& path) {
+  const std::string rest = path.substr(6);  // after "model."
+  return rest == "attention" || rest.starts_with("attention.") ? "attention" : rest;
 }
 
 // The text of a model option's value after checking the node's type against the field's kind,
@@ -232,14 +273,47 @@ std::string model_option_text(const OptionField& field, const YAML::Node& v, con
   return v.Scalar();
 }
 
+// The option keys under `group` of the model named so far (else of every registered model), for
+// an unknown key's message.
+std::vector<std::string> group_keys(const Builder& b, const std::string& group) {
+  std::vector<std::string> keys;
+  if (const ModelType* type = find_model_type(b.config.model.name))
+    keys = keys_under(option_field_keys(*type->fields), group);
+  if (keys.empty())
+    for (const auto& name : registered_models())
+      if (const ModelType* type = find_model_type(name))
+        for (const auto& k : keys_under(option_field_keys(*type->fields), group))
+          if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  return keys;
+}
+
 // One model.<key> option: kept as given (applied in finish() to the model named then), its type
-// checked now when the model named so far declares it. A key no model declares is unknown.
-void apply_model_option(Builder& b, const std::string& key, const YAML::Node& v, const Source& s) {
+// checked now when the model named so far declares it. A key no model declares is unknown. A
+// group of dotted options (`cross_attention: {type: linformer}`) applies each of its keys.
+void apply_model_option(Builder& b, const std::string& key, const YAML::Node& v, const Layer& layer, const Source& s) {
   const std::string path = "model." + key;
   const ModelType* type = find_model_type(b.config.model.name);
+  if (!is_model_option(key) && is_model_option_group(key)) {
+    if (v.IsNull()) return;
+    if (!v.IsMap()) wrong_type(s, path, "a map of " + join(group_keys(b, key)), v);
+    std::vector<std::string> seen;
+    for (const auto& kv : v) {
+      const Source at = layer.at(kv.first);
+      if (!kv.first.IsScalar()) fail_at(at, path, "keys must be plain names; got " + describe(kv.first));
+      const std::string sub = kv.first.Scalar();
+      if (std::find(seen.begin(), seen.end(), sub) != seen.end()) fail_at(at, path + "." + sub, "is given twice");
+      seen.push_back(sub);
+      apply_model_option(b, key + "." + sub, kv.second, layer, at);
+    }
+    return;
+  }
   if (!is_model_option(key)) {
-    const std::vector<std::string> keys = section_keys(b, "model");
-    fail_at(s, path, "unknown key '" + key + "' in model" + suggest(key, keys) + "; valid keys: " + join(keys));
+    const auto dot = key.rfind('.');
+    const std::string group = dot == std::string::npos ? "" : key.substr(0, dot);
+    const std::string name = key.substr(group.empty() ? 0 : dot + 1);
+    const std::vector<std::string> keys = group.empty() ? section_keys(b, "model") : group_keys(b, group);
+    fail_at(s, path, "unknown key '" + name + "' in model" + (group.empty() ? "" : "." + group) + suggest(name, keys) +
+                         "; valid keys: " + join(keys));
   }
   if (type)
     if (const OptionField* field = find_option_field(*type->fields, key)) model_option_text(*field, v, s, path);
@@ -257,7 +331,7 @@ void forget_inherited_model_keys(Builder& b, const std::string& previous_name, c
   for (auto it = b.where.begin(); it != b.where.end();) {
     const std::string& path = it->first;
     const bool model_key = path.starts_with("model.") && path != "model.name";
-    const std::string key = model_key ? path.substr(6, path.find('.', 6) - 6) : "";
+    const std::string key = model_key ? model_key_of(path) : "";
     if (model_key && !type->reads(key) && it->second.origin != s.origin) {
       if (path == "model." + key) b.model_values.erase(key);
       it = b.where.erase(it);
@@ -291,7 +365,7 @@ void check_model_keys(const Builder& b) {
   const ModelType& type = *find_model_type(name);
   for (const auto& [path, source] : b.where) {
     if (!path.starts_with("model.") || path == "model.name") continue;
-    const std::string key = path.substr(6, path.find('.', 6) - 6);
+    const std::string key = model_key_of(path);
     if (!type.reads(key))
       fail_at(source, path,
               "model '" + name + "' does not use model." + key + " (it reads: " + join(type.keys()) + "); remove it");
@@ -311,7 +385,7 @@ void apply_map(Builder& b, const YAML::Node& map, const std::string& section, co
     if (const Leaf* leaf = find_leaf(path)) {
       set_leaf(b, *leaf, kv.second, layer, s);
     } else if (section == "model") {
-      apply_model_option(b, key, kv.second, s);
+      apply_model_option(b, key, kv.second, layer, s);
     } else if (is_section(path)) {
       if (kv.second.IsNull()) continue;
       if (!kv.second.IsMap()) wrong_type(s, path, "a map of " + join(section_keys(b, path)), kv.second);
@@ -432,6 +506,14 @@ std::vector<std::string> all_paths() {
   return paths;
 }
 
+// Whether `key` (after "model.") is a model option, a group of them, or a key inside a group
+// (a misspelt one gets the group's keys as suggestions).
+bool is_model_key_path(const std::string& key) {
+  const auto dot = key.rfind('.');
+  return is_model_option(key) || is_model_option_group(key) ||
+         (dot != std::string::npos && is_model_option_group(key.substr(0, dot)));
+}
+
 // One --set: "a.b.c=value", the value read as YAML (a scalar, or a flow list/map).
 void apply_assignment(Builder& b, const std::string& assignment) {
   const Layer layer{"--set " + assignment, false};
@@ -450,9 +532,9 @@ void apply_assignment(Builder& b, const std::string& assignment) {
   const std::string at = "model.attention.";
   if (const Leaf* leaf = find_leaf(path)) {
     set_leaf(b, *leaf, value, layer, s);
-  } else if (path.starts_with("model.") && path.find('.', 6) == std::string::npos && path.size() > 6 &&
-             is_model_option(path.substr(6))) {
-    apply_model_option(b, path.substr(6), value, s);
+  } else if (path.starts_with("model.") && path.size() > 6 && model_key_of(path) != "attention" &&
+             is_model_key_path(path.substr(6))) {
+    apply_model_option(b, path.substr(6), value, layer, s);
   } else if (path.starts_with(at) && path.size() > at.size() && path.find('.', at.size()) == std::string::npos) {
     YAML::Node block(YAML::NodeType::Map);
     block[path.substr(at.size())] = value;

@@ -7,7 +7,16 @@
 
 #include "train/config_detail.h"
 
-namespace linattn::config_detail {
+namespace linattn {
+
+namespace config_detail {
+
+// Beside the table that uses it (the other enums' spellings are in config.cpp).
+template <>
+const std::vector<std::string>& enum_names<EvalSplit>() {
+  static const std::vector<std::string> names{"val", "train"};
+  return names;
+}
 
 namespace {
 
@@ -24,13 +33,21 @@ ChoiceRef choice(E& (*ref)(ExperimentConfig&)) {
 std::vector<Leaf> make_schema() {
   return {
       FIELD(name), FIELD(task), FIELD(seed), FIELD(device), FIELD(threads),
-      CHOICE(data.dataset), FIELD(data.root), CHOICE(data.format), FIELD(data.batch_size),
+      CHOICE(data.dataset), FIELD(data.root), CHOICE(data.format), FIELD(data.image_size),
+      FIELD(data.categories), CHOICE(data.eval_split), FIELD(data.batch_size),
       FIELD(data.workers), FIELD(data.train_subset), FIELD(data.test_subset),
-      FIELD(data.augment.crop_padding), FIELD(data.augment.flip), FIELD(data.augment.mixup_alpha),
+      FIELD(data.augment.crop_padding), FIELD(data.augment.flip), FIELD(data.augment.scale_min),
+      FIELD(data.augment.scale_max),
+      FIELD(data.augment.color_jitter), FIELD(data.augment.mixup_alpha),
       FIELD(data.augment.cutmix_alpha), FIELD(data.augment.label_smoothing),
       FIELD(data.augment.randaugment.n), FIELD(data.augment.randaugment.m),
       FIELD(model.name), Leaf{"model.attention", AttentionRef{}},
-      CHOICE(optim.name), FIELD(optim.lr), FIELD(optim.weight_decay), FIELD(optim.betas),
+      FIELD(detection.eos_coef), FIELD(detection.cost_class), FIELD(detection.cost_bbox),
+      FIELD(detection.cost_giou), FIELD(detection.loss_ce), FIELD(detection.loss_bbox),
+      FIELD(detection.loss_giou), FIELD(detection.focal_alpha), FIELD(detection.focal_gamma),
+      FIELD(detection.aux_loss), FIELD(detection.max_detections),
+      CHOICE(optim.name), FIELD(optim.lr), FIELD(optim.backbone_lr_scale), FIELD(optim.weight_decay),
+      FIELD(optim.betas),
       FIELD(optim.eps), FIELD(optim.momentum), FIELD(optim.nesterov), FIELD(optim.warmup_epochs),
       CHOICE(optim.schedule), FIELD(optim.step_size), FIELD(optim.gamma), FIELD(optim.min_lr),
       FIELD(optim.clip_grad),
@@ -80,6 +97,7 @@ std::string expected(const Ref& ref) {
     std::string operator()(BoolRef) const { return "true or false"; }
     std::string operator()(TextRef) const { return "a string"; }
     std::string operator()(PairRef) const { return "a list of two numbers, like [0.9, 0.999]"; }
+    std::string operator()(NameListRef) const { return "a list of names, like [person, car] ([] for none)"; }
     std::string operator()(DeviceRef) const { return "a device: cpu, cuda or cuda:N"; }
     std::string operator()(const ChoiceRef& c) const { return "one of " + join(c.names); }
     std::string operator()(AttentionRef) const {
@@ -89,4 +107,8 @@ std::string expected(const Ref& ref) {
   return std::visit(Visitor{}, ref);
 }
 
-}  // namespace linattn::config_detail
+}  // namespace config_detail
+
+std::string to_string(EvalSplit v) { return config_detail::enum_names<EvalSplit>()[static_cast<int>(v)]; }
+
+}  // namespace linattn

@@ -9,6 +9,7 @@
 #include "models/model_type.h"
 #include "train/config_detail.h"
 #include "train/dataset_info.h"
+#include "train/tasks/detection.h"
 
 namespace linattn::config_detail {
 
@@ -48,6 +49,7 @@ class Checker {
     data();
     model();
     attention();
+    detection();
     optim();
     train();
   }
@@ -70,8 +72,29 @@ class Checker {
     non_negative("data.test_subset", d.test_subset, " (0 means all)");
     require(!(d.dataset == DatasetName::Coco && d.format == DataFormat::Binary), "data.format",
             "binary is the CIFAR-10 batch format; coco reads folders (or auto)");
+    non_negative("data.image_size", d.image_size, " (0 means the dataset's)");
+    if (d.dataset == DatasetName::Cifar10) {
+      require(d.image_size == 0 || d.image_size == kCifar10ImageSize, "data.image_size",
+              str_cat("CIFAR-10 images are 32x32: use 0 (the dataset's) or 32; got ", d.image_size));
+      require(d.categories.empty(), "data.categories",
+              "filters the categories of a COCO dataset; cifar10 has none (leave it [])");
+      require(d.eval_split == EvalSplit::Val, "data.eval_split",
+              "cifar10 is evaluated on its test split (val); train is for detection on coco");
+    }
+    for (std::size_t i = 0; i < d.categories.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        require(d.categories[i] != d.categories[j], "data.categories",
+                str_cat("names '", d.categories[i], "' twice; each category once"));
+    if (c_.task == kDetectionTask)
+      require(d.dataset == DatasetName::Coco, "data.dataset",
+              str_cat(cite("task", c_.task), " reads COCO-format data: use coco; got ", to_string(d.dataset)));
     const auto& a = d.augment;
     non_negative("data.augment.crop_padding", a.crop_padding, " (0 turns the random crop off)");
+    positive("data.augment.scale_min", a.scale_min);
+    require(a.scale_max >= a.scale_min, "data.augment.scale_max",
+            str_cat("must be >= ", cite("data.augment.scale_min", show(a.scale_min)), "; got ", a.scale_max));
+    require(a.color_jitter >= 0 && a.color_jitter <= 1, "data.augment.color_jitter",
+            str_cat("must be in [0, 1] (0 turns it off); got ", a.color_jitter));
     non_negative("data.augment.mixup_alpha", a.mixup_alpha, " (0 turns mixup off)");
     non_negative("data.augment.cutmix_alpha", a.cutmix_alpha, " (0 turns cutmix off)");
     probability("data.augment.label_smoothing", a.label_smoothing);
@@ -153,9 +176,24 @@ class Checker {
     const Checker& checker_;
   };
 
+  void detection() const {
+    const auto& d = c_.detection;
+    positive("detection.eos_coef", d.eos_coef);
+    for (const auto& [key, v] : {std::pair<const char*, double>{"cost_class", d.cost_class}, {"cost_bbox", d.cost_bbox},
+                                 {"cost_giou", d.cost_giou}, {"loss_ce", d.loss_ce}, {"loss_bbox", d.loss_bbox},
+                                 {"loss_giou", d.loss_giou}, {"focal_gamma", d.focal_gamma}})
+      non_negative(str_cat("detection.", key), v);
+    require(d.cost_class + d.cost_bbox + d.cost_giou > 0, "detection.cost_class",
+            "the matcher needs some cost: cost_class, cost_bbox and cost_giou are all 0");
+    require(d.focal_alpha >= 0 && d.focal_alpha <= 1, "detection.focal_alpha",
+            str_cat("must be in [0, 1]; got ", d.focal_alpha));
+    positive("detection.max_detections", d.max_detections);
+  }
+
   void optim() const {
     const auto& o = c_.optim;
     positive("optim.lr", o.lr);
+    non_negative("optim.backbone_lr_scale", o.backbone_lr_scale, " (0 freezes the backbone)");
     non_negative("optim.weight_decay", o.weight_decay);
     for (double beta : o.betas)
       require(beta >= 0 && beta < 1, "optim.betas",

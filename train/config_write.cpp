@@ -4,6 +4,8 @@
 // parsing the text back gives an equal config.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+
 #include "models/model_type.h"
 #include "train/config.h"
 #include "train/config_detail.h"
@@ -27,6 +29,11 @@ struct LeafWriter {
   void operator()(PairRef r) const {
     out << YAML::Flow << YAML::BeginSeq << real_text(r(c)[0]) << real_text(r(c)[1]) << YAML::EndSeq;
   }
+  void operator()(NameListRef r) const {
+    out << YAML::Flow << YAML::BeginSeq;
+    for (const auto& name : r(c)) out << name;
+    out << YAML::EndSeq;
+  }
   void operator()(DeviceRef r) const { out << r(c).str(); }
   void operator()(const ChoiceRef& choice) const { out << choice.names[static_cast<std::size_t>(choice.get(c))]; }
   void operator()(AttentionRef) const {
@@ -46,9 +53,31 @@ bool unused_model_key(const ExperimentConfig& c, const std::string& section, con
   return type && !type->reads(key);
 }
 
+// Options as key -> text in field order, dotted keys nested: a.b and a.c become one map `a` at
+// the place of a.b.
+void emit_option_tree(YAML::Emitter& out, const std::vector<std::pair<std::string, std::string>>& items) {
+  std::vector<std::string> groups_done;
+  for (const auto& [key, value] : items) {
+    const auto dot = key.find('.');
+    if (dot == std::string::npos) {
+      out << YAML::Key << key << YAML::Value << value;
+      continue;
+    }
+    const std::string group = key.substr(0, dot);
+    if (std::find(groups_done.begin(), groups_done.end(), group) != groups_done.end()) continue;
+    groups_done.push_back(group);
+    std::vector<std::pair<std::string, std::string>> members;
+    for (const auto& [k, v] : items)
+      if (k.starts_with(group + ".")) members.emplace_back(k.substr(group.size() + 1), v);
+    out << YAML::Key << group << YAML::Value << YAML::BeginMap;
+    emit_option_tree(out, members);
+    out << YAML::EndMap;
+  }
+}
+
 // The model's own options, in its field order.
 void emit_model_options(YAML::Emitter& out, const ExperimentConfig& c) {
-  for (const auto& [key, value] : c.model.options.values()) out << YAML::Key << key << YAML::Value << value;
+  emit_option_tree(out, c.model.options.values());
 }
 
 void emit_section(YAML::Emitter& out, ExperimentConfig& c, const std::string& section) {

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/guarded_registry.h"
 #include "train/tasks/classification.h"
+#include "train/tasks/detection.h"
 
 namespace linattn {
 
@@ -19,6 +20,7 @@ using Registry = std::map<std::string, TaskFactory>;
 // The tasks linattn ships, registered on the registry's first use (one line per task).
 void register_builtin_tasks(Registry& registry) {
   registry[kClassificationTask] = [](const ExperimentConfig& c) { return std::make_unique<ClassificationTask>(c); };
+  registry[kDetectionTask] = [](const ExperimentConfig& c) { return std::make_unique<DetectionTask>(c); };
 }
 
 GuardedRegistry<TaskFactory>& guarded() { return guarded_registry<TaskFactory>(register_builtin_tasks); }
@@ -36,6 +38,15 @@ std::string describe_values(const MetricsLayout& layout, const std::vector<Named
     out += (out.empty() ? "" : ", ") + label + " " + shown;
   }
   return out;
+}
+
+void Task::write_run_files(const std::string&, const DataLoader&) const {}
+
+std::string Task::report_html(Module&, const DataLoader&, Device) const { return {}; }
+
+TaskEvaluation Task::evaluate_report(Module& model, DataLoader& loader, Device device, const EvalReportRequest&,
+                                     EvalReport&) const {
+  return evaluate(model, loader, device);
 }
 
 void register_task(const std::string& name, TaskFactory factory) {

@@ -9,6 +9,9 @@
 // training thread only. loss() and evaluate() take the model as a Module and check, once, that it
 // is the kind of model the task needs (an ImageClassifier, an ObjectDetector, ...), with an
 // error naming model.name. evaluate() returns its values in metrics().values order.
+// Two hooks have defaults that do nothing more: write_run_files (what a run folder keeps about
+// the data, e.g. detection's categories.json) and evaluate_report (`linattn eval`: evaluate()
+// plus a longer printout and a results file, e.g. detection's 12 COCO stats and detections).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -28,11 +31,15 @@
 
 namespace linattn {
 
+class CocoDetectionDataset;  // data/coco.h
+
 // Datasets handed in instead of being loaded from the config (tests, and a sweep that loads
 // them once for every attention type); null members come from the config. The classification
-// task reads these; a task for other data adds its own members here.
+// task reads train_set and test_set; the detection task the whole COCO splits, train and val
+// (it applies the category filter's check and the subsets itself).
 struct InjectedData {
   std::shared_ptr<const Dataset> train_set, test_set;
+  std::shared_ptr<const CocoDetectionDataset> coco_train = nullptr, coco_val = nullptr;
 };
 
 // The two loaders a run uses: train (shuffled, augmented) and test (in order, no augmentation).
@@ -44,6 +51,18 @@ struct TaskEvaluation {
   std::vector<NamedValue> values;  // in metrics().values order
   std::int64_t count = 0;          // samples evaluated
   bool complete = true;            // false when `should_stop` cut it short
+};
+
+// What `linattn eval` asks of evaluate_report beyond the values.
+struct EvalReportRequest {
+  std::string run_dir;       // the run folder evaluated (default place of a results file); may be empty
+  std::string results_path;  // --out: where a results file goes instead; empty: the task's default
+};
+
+// What evaluate_report gives beyond the values.
+struct EvalReport {
+  std::string text;                 // printed after the values (may be empty)
+  std::vector<std::string> files;  // files it wrote
 };
 
 // Moves one of the batch's host tensors to the run's device (the trainer's DeviceUploader; the
@@ -77,6 +96,20 @@ class Task {
   // A random batch of B samples of the config's geometry with valid targets, its tensors on
   // `device`, every draw from `gen` (`linattn bench`: a training step without data loading).
   virtual Batch synthetic_batch(std::int64_t B, Device device, Generator& gen) const = 0;
+
+  // Files a run folder keeps about its data, written into `run_dir` when a run starts (new or
+  // resumed) from its training loader (made by make_loaders). Default: none.
+  virtual void write_run_files(const std::string& run_dir, const DataLoader& train_loader) const;
+
+  // `linattn eval`: evaluate() over `loader`, plus the task's fuller account in `report` (text to
+  // print, files written as `request` says). Default: evaluate() and an empty report.
+  virtual TaskEvaluation evaluate_report(Module& model, DataLoader& loader, Device device,
+                                         const EvalReportRequest& request, EvalReport& report) const;
+
+  // HTML that report.html shows after its charts, rendered from the model just evaluated on
+  // `eval_loader` (detection: a gallery of the first evaluated images with predicted and
+  // ground-truth boxes, train/detection_gallery.h). Default: "" (classification).
+  virtual std::string report_html(Module& model, const DataLoader& eval_loader, Device device) const;
 };
 
 // "test loss 1.2345, top-1 45.00%, top-5 90.00%": each value by its label, fractions in percent.

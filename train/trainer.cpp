@@ -98,6 +98,7 @@ struct Trainer::Impl {
   std::unique_ptr<RunLog> log;
   std::unique_ptr<ProgressBar> progress;
   std::vector<EpochMetrics> history;
+  std::string report_extra;  // the task's report section (Task::report_html) from the last evaluation
 
   Impl(ExperimentConfig c, TrainerOptions o, TrainerParts parts);
   RunResult run();
@@ -150,7 +151,8 @@ Trainer::Impl::Impl(ExperimentConfig c, TrainerOptions o, TrainerParts parts)
   model->to(device);
   params = model->parameters();
   uploader = std::make_unique<DeviceUploader>(device);
-  TaskLoaders loaders = task->make_loaders(options.data_root, InjectedData{parts.train_set, parts.test_set});
+  TaskLoaders loaders = task->make_loaders(
+      options.data_root, InjectedData{parts.train_set, parts.test_set, parts.coco_train, parts.coco_val});
   train_loader = std::move(loaders.train);
   test_loader = std::move(loaders.test);
   steps_per_epoch = train_loader->num_batches();
@@ -186,6 +188,7 @@ void Trainer::Impl::begin_run() {
     out << to_yaml(config);
     LINATTN_CHECK(out.good(), "cannot write '", paths.config, "'");
   }
+  task->write_run_files(paths.root, *train_loader);  // e.g. detection's categories.json
   progress = std::make_unique<ProgressBar>(options.console && options.progress_bar && is_terminal(stdout));
   log = std::make_unique<RunLog>(paths.log, options.console);
   log->set_before_console([p = progress.get()] { p->clear(); });
@@ -217,7 +220,7 @@ Trainer::Impl::StepOutcome Trainer::Impl::train_step(const Batch& batch, double 
     const double norm = clip_grad_norm(params, config.optim.clip_grad);
     if (!std::isfinite(norm)) return {norm, "gradient norm"};
   }
-  optimizer->set_lr(lr);
+  set_scheduled_lr(*optimizer, lr, config.optim.lr);  // every group by the schedule's factor
   optimizer->step();
   return {value, nullptr};
 }
@@ -245,7 +248,9 @@ void Trainer::Impl::save(const std::string& dir) {
 }
 
 void Trainer::Impl::write_report(const std::string& status) {
-  linattn::write_report(paths.report, {config.name, status, to_yaml(config), task->metrics()}, history);
+  ReportInfo info{config.name, status, to_yaml(config), task->metrics()};
+  info.extra_html = report_extra;
+  linattn::write_report(paths.report, info, history);
 }
 
 void Trainer::Impl::log_progress(std::int64_t epoch, std::int64_t batch, double mean_loss, double images_per_s,
@@ -379,6 +384,7 @@ RunResult Trainer::Impl::run() {
         TaskEvaluation r = task->evaluate(*model, *test_loader, device, [this] { return stop_requested(); });
         if (!r.complete) return interrupted();
         for (const NamedValue& v : r.values) m.set(v.name, v.value);
+        report_extra = task->report_html(*model, *test_loader, device);
       }
       m.epoch_seconds = seconds_since(epoch_start);
       m.peak_memory_bytes = memory_stats(device).peak_allocated_bytes;

@@ -40,12 +40,16 @@ struct TrainerOptions {
   bool progress_bar = true;  // the in-place progress line, when stdout is a terminal
 };
 
+class CocoDetectionDataset;  // data/coco.h
+
 // Optional injected parts; null members are built from the config. The model must be what the
-// task trains (an ImageClassifier for classification); the datasets are classification's
-// (train/task.h InjectedData).
+// task trains (an ImageClassifier for classification, an ObjectDetector for detection); the
+// datasets are classification's splits and detection's whole COCO splits (train/task.h
+// InjectedData).
 struct TrainerParts {
   std::shared_ptr<Module> model;
   std::shared_ptr<const Dataset> train_set, test_set;
+  std::shared_ptr<const CocoDetectionDataset> coco_train = nullptr, coco_val = nullptr;
 };
 
 enum class RunStatus { Completed, Interrupted, Diverged };

@@ -11,6 +11,8 @@
 #include "fixtures/cifar_binary.h"
 #include "fixtures/process.h"
 #include "fixtures/tiny.h"
+#include "fixtures/tiny_coco.h"
+#include "detection/coco_eval.h"
 #include "train/checkpoint.h"
 #include "train/metrics.h"
 #include "train/run_dir.h"
@@ -98,11 +100,13 @@ TEST_CASE("cli: user errors are one clear message and exit code 2") {
   check_user_error({"help", "frobnicate"}, cwd, "no command 'frobnicate'");
   // model.name is checked against the registry: the real program has no tiny_mlp.
   check_user_error({"train", good}, cwd, "good.yaml:12: model.name: unknown model 'tiny_mlp'");
-  check_user_error({"train", good}, cwd, "registered: eamlp, vit");
+  check_user_error({"train", good}, cwd, "eamlp, vit");  // the registered models
   // A key the chosen model does not read is an error naming the key and the model.
   check_user_error({"train", good, "--set", "model.pool=mean"}, cwd,
                    "--set model.pool=mean: model.pool: model 'tiny_mlp' does not use model.pool", LINATTN_TINY_EXE);
-  check_user_error({"train", good, "--set", "task=detection"}, cwd, "unknown task 'detection'", LINATTN_TINY_EXE);
+  check_user_error({"train", good, "--set", "task=segmentation"}, cwd, "unknown task 'segmentation'", LINATTN_TINY_EXE);
+  check_user_error({"train", good, "--set", "task=detection"}, cwd,
+                   "data.dataset: task (detection, from --set task=detection) reads COCO-format data", LINATTN_TINY_EXE);
 
   auto help = linattn_run({"help"}, cwd);
   CHECK(help.exit_code == 0);
@@ -163,4 +167,75 @@ TEST_CASE("cli: Ctrl-C stops training with exit 130 and a checkpoint that --resu
   // Training into the same folder again is refused with a hint.
   check_user_error({"train", config, "--data-root", data, "--run-dir", run}, dir.str(), "already holds a run",
                    LINATTN_TINY_EXE);
+}
+
+// A DETR-lite small enough to train one step in a moment, on the tests' tiny COCO folder.
+constexpr const char* kTinyDetrConfig = R"(name: det_tiny
+task: detection
+seed: 1
+threads: 1
+data:
+  dataset: coco
+  image_size: 32
+  batch_size: 2
+  workers: 0
+  train_subset: 2
+  test_subset: 3
+  categories: [person, car, dog]
+model:
+  name: detr_lite
+  num_classes: 3
+  backbone_width: 8
+  backbone_blocks: 1
+  norm_groups: 4
+  dim: 16
+  heads: 2
+  enc_layers: 1
+  dec_layers: 2
+  num_queries: 5
+  cross_attention:
+    type: linformer
+  attention:
+    type: efficient
+train:
+  epochs: 1
+  max_steps: 1
+)";
+
+TEST_CASE("cli: eval of a detection run prints the 12 COCO stats and writes the detections") {
+  testing::Scratch dir("cli_detection");
+  const std::string data = dir.str("data"), config = dir.str("det.yaml"), run = dir.str("run");
+  testing::write_tiny_coco(data);
+  std::ofstream(config) << kTinyDetrConfig;
+  auto train = linattn_run({"train", config, "--data-root", data, "--run-dir", run}, dir.str());
+  REQUIRE(train.exit_code == 0);
+  CHECK(fs::is_regular_file(run + "/categories.json"));
+  const auto metrics = read_metrics(RunPaths(run).metrics);
+  REQUIRE(metrics.size() == 1);
+  CHECK(metrics[0].value("AP").has_value());
+
+  auto ev = linattn_run({"eval", run, "--data-root", data}, dir.str());
+  CHECK(ev.exit_code == 0);
+  CHECK(ev.out.find(": 3 test images — test loss ") != std::string::npos);
+  CHECK(ev.out.find(" Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = ") != std::string::npos);
+  CHECK(ev.out.find(" Average Recall     (AR) @[ IoU=0.50:0.95 | area= large | maxDets=100 ] = ") != std::string::npos);
+  CHECK(ev.out.find("AP per category") != std::string::npos);
+  const std::string written = run + "/detections_val.json";
+  CHECK(ev.out.find("wrote " + written) != std::string::npos);
+  const auto detections = detection::read_coco_results(written);
+  CHECK(detections.size() == 3 * 5 * 3);  // sigmoid scores: the top max_detections (100) of Q x K = 15 per image
+  for (const auto& d : detections) CHECK((d.image_id == 101 || d.image_id == 102 || d.image_id == 103));
+
+  // --out, --json, and the training images with data.eval_split=train.
+  auto js = linattn_run({"eval", run, "--data-root", data, "--json", "--out", dir.str("dets.json"), "--set",
+                         "data.eval_split=train"},
+                        dir.str());
+  CHECK(js.exit_code == 0);
+  CHECK(js.out.find("\"images\":2") != std::string::npos);
+  CHECK(js.out.find("\"AP\":") != std::string::npos);
+  CHECK(js.out.find("\"AP_person\":") != std::string::npos);
+  CHECK(js.out.find("\"files\":[\"" + dir.str("dets.json") + "\"]") != std::string::npos);
+  for (const auto& d : detection::read_coco_results(dir.str("dets.json"))) CHECK((d.image_id == 1 || d.image_id == 2));
+  // A data root without the dataset is one clear error.
+  check_user_error({"eval", run, "--data-root", dir.str()}, dir.str(), "cannot find a COCO dataset in the data root");
 }

@@ -35,6 +35,9 @@ data:
   dataset: coco
   root: /data/coco
   format: folders
+  image_size: 128
+  categories: [person, hair drier]
+  eval_split: train
   batch_size: 32
   workers: 0
   train_subset: 100
@@ -42,6 +45,8 @@ data:
   augment:
     crop_padding: 0
     flip: no
+    scale_min: 0.5
+    scale_max: 1.25
     mixup_alpha: 0.2
     cutmix_alpha: 1.0
     label_smoothing: 0.1
@@ -54,14 +59,27 @@ model:
   mlp_ratio: 2.5
   patch: 8
   pool: cls
-  num_classes: 91
+  num_classes: 2
   attention:
     type: external
     coef: 2
     S: 32
+detection:
+  eos_coef: 0.2
+  cost_class: 2
+  cost_bbox: 4
+  cost_giou: 3
+  loss_ce: 1.5
+  loss_bbox: 4.5
+  loss_giou: 2.5
+  focal_alpha: 0.5
+  focal_gamma: 1.5
+  aux_loss: false
+  max_detections: 50
 optim:
   name: sgd
   lr: 0.1
+  backbone_lr_scale: 0.1
   weight_decay: 5e-4
   betas: [0.8, 0.9]
   momentum: 0.95
@@ -89,12 +107,23 @@ train:
   CHECK(c.data.root == "/data/coco");
   CHECK(c.data.format == DataFormat::Folders);
   CHECK(c.data.workers == 0);
+  CHECK(c.data.image_size == 128);
+  CHECK(c.model.image_size == 128);  // the model sees the detection canvas
+  CHECK(c.data.categories == std::vector<std::string>{"person", "hair drier"});
+  CHECK(c.data.eval_split == EvalSplit::Train);
+  CHECK(c.data.augment.scale_min == 0.5);
+  CHECK(c.data.augment.scale_max == 1.25);
+  CHECK(c.detection == DetectionConfig{.eos_coef = 0.2, .cost_class = 2, .cost_bbox = 4, .cost_giou = 3,
+                                       .loss_ce = 1.5, .loss_bbox = 4.5, .loss_giou = 2.5, .focal_alpha = 0.5,
+                                       .focal_gamma = 1.5, .aux_loss = false, .max_detections = 50});
+  CHECK(c.optim.backbone_lr_scale == 0.1);
   CHECK_FALSE(c.data.augment.flip);
   CHECK(c.data.augment.randaugment.n == 2);
   CHECK(c.model.name == "vit");
   CHECK(c.model.options.get<ViTOptions>().pool == "cls");
   CHECK(c.model.options.get<ViTOptions>().mlp_ratio == 2.5);
-  CHECK(c.model.options.get<ViTOptions>().num_classes == 91);
+  CHECK(c.model.options.get<ViTOptions>().num_classes == 2);  // COCO with data.categories: 2 classes
+  CHECK(parse_config_string(to_yaml(c), "x.yaml") == c);
   auto ea = c.model.attention.get<ExternalOptions>();
   CHECK(ea.heads == 4);
   CHECK(ea.coef == 2);

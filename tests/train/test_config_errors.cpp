@@ -15,7 +15,7 @@ TEST_CASE("an unknown key names path, file and line, and suggests the closest ke
   std::string m = parse_error("optim:\n  lr: 1.0e-3\n  weight_decy: 0.1\n");
   CHECK(has(m, "exp.yaml:3: optim.weight_decy: unknown key 'weight_decy' in optim"));
   CHECK(has(m, "did you mean 'weight_decay'?"));
-  CHECK(has(m, "valid keys: name, lr, weight_decay"));
+  CHECK(has(m, "valid keys: name, lr, backbone_lr_scale, weight_decay"));
 
   m = parse_error("seed: 1\ndata:\n  augment:\n    randaugment:\n      nn: 2\n");
   CHECK(has(m, "exp.yaml:5: data.augment.randaugment.nn"));
@@ -24,7 +24,7 @@ TEST_CASE("an unknown key names path, file and line, and suggests the closest ke
   m = parse_error("seed: 1\nzzzzzzzzzz: 3\n");  // nothing close: no suggestion, the list
   CHECK(has(m, "exp.yaml:2: zzzzzzzzzz: unknown key 'zzzzzzzzzz'"));
   CHECK_FALSE(has(m, "did you mean"));
-  CHECK(has(m, "valid keys: name, task, seed, device, threads, data, model, optim, train, base"));
+  CHECK(has(m, "valid keys: name, task, seed, device, threads, data, model, detection, optim, train, base"));
 }
 
 TEST_CASE("a value of the wrong type names the key, line and expected type") {

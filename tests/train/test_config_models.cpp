@@ -18,7 +18,7 @@ using linattn::test::parse_error;
 TEST_CASE("model.name: an unregistered model names file and line and lists the registered ones") {
   const std::string m = parse_error("seed: 1\nmodel:\n  name: vitt\n");
   CHECK(has(m, "exp.yaml:3: model.name: unknown model 'vitt' (did you mean 'vit'?)"));
-  CHECK(has(m, "registered: eamlp, vit"));
+  CHECK(has(m, "eamlp, vit"));  // the registered models, in order
 }
 
 // A model declared here, over its own options struct: nothing outside this file knows it.
@@ -134,14 +134,103 @@ TEST_CASE("task: checked against the task registry") {
   CHECK(parse_config_string("seed: 1\n", "exp.yaml").task == "classification");
   const std::string m = parse_error("task: clasification\n");
   CHECK(has(m, "exp.yaml:1: task: unknown task 'clasification' (did you mean 'classification'?)"));
-  CHECK(has(m, "registered: classification"));
+  CHECK(has(m, "registered: classification, detection"));
 }
 
 TEST_CASE("geometry: the dataset fixes the image side and the classes the checks use") {
   CHECK(has(parse_error("model:\n  patch: 5\n"), "exp.yaml:2: model.patch: must divide the image side (32 for cifar10)"));
   CHECK(has(parse_error("model:\n  num_classes: 100\n"), "exp.yaml:2: model.num_classes: CIFAR-10 has 10 classes; got 100"));
   CHECK(parse_config_string("seed: 1\n", "exp.yaml").model.image_size == 32);
-  // COCO fixes neither (the detection task letterboxes to its own canvas).
-  const ExperimentConfig coco = parse_config_string("data:\n  dataset: coco\nmodel:\n  patch: 5\n  num_classes: 80\n", "c.yaml");
+  CHECK(parse_config_string("data:\n  image_size: 32\n", "exp.yaml").model.image_size == 32);
+  // COCO: the detection canvas (data.image_size, 256 by default) and 80 classes, or those of
+  // data.categories.
+  const ExperimentConfig coco = parse_config_string("data:\n  dataset: coco\nmodel:\n  patch: 8\n  num_classes: 80\n", "c.yaml");
+  CHECK(coco.model.image_size == 256);
   CHECK(coco.model.options.get<ViTOptions>().num_classes == 80);
+  CHECK(has(parse_error("data:\n  dataset: coco\nmodel:\n  patch: 5\n  num_classes: 80\n"),
+            "exp.yaml:4: model.patch: must divide the image side (256 for coco)"));
+  CHECK(has(parse_error("data:\n  dataset: coco\n  image_size: 96\nmodel:\n  patch: 64\n  num_classes: 80\n"),
+            "exp.yaml:5: model.patch: must divide the image side (96 for coco)"));
+  CHECK(parse_config_string("data:\n  dataset: coco\n  image_size: 96\nmodel:\n  num_classes: 80\n", "c.yaml").model.image_size == 96);
+  CHECK(has(parse_error("data:\n  dataset: coco\nmodel:\n  num_classes: 10\n"),
+            "exp.yaml:4: model.num_classes: COCO has 80 classes; got 10"));
+  CHECK(has(parse_error("data:\n  dataset: coco\n  categories: [person]\nmodel:\n  num_classes: 80\n"),
+            "exp.yaml:5: model.num_classes: COCO has 1 classes; got 80"));
+  CHECK(parse_config_string("data:\n  dataset: coco\n  categories: [person, dog]\nmodel:\n  num_classes: 2\n", "c.yaml")
+            .data.categories.size() == 2);
+}
+
+// A model with dotted option keys, as DETR-lite's cross_attention.type: nested maps in YAML,
+// dotted paths with --set, suggestions for unknown sub-keys, and nested again when written.
+namespace {
+struct NestedOptions {
+  std::int64_t dim = 8, num_classes = 80;
+  std::string cross_type = "softmax";
+  std::int64_t cross_heads = 1;
+  double gain = 1;
+};
+class NestedModel : public Module {};
+void register_nested_model() {
+  register_model_type(ModelTypeBuilder<NestedOptions>("nested_model", "a test's model with dotted keys")
+                          .integer("dim", &NestedOptions::dim, "width")
+                          .integer("num_classes", &NestedOptions::num_classes, "classes")
+                          .choice("cross_attention.type", &NestedOptions::cross_type,
+                                  {"softmax", "efficient", "linformer"}, "decoder cross-attention")
+                          .integer("cross_attention.heads", &NestedOptions::cross_heads, "its heads")
+                          .real("gain", &NestedOptions::gain, "a number after the group")
+                          .check([](const NestedOptions& o, const ModelContext&, const ModelChecks& c) {
+                            c.require(o.cross_heads > 0, "cross_attention.heads", "must be > 0");
+                          })
+                          .no_attention()
+                          .num_classes("num_classes")
+                          .make([](const NestedOptions&, const AttentionOptions&, std::int64_t,
+                                   Generator&) -> std::shared_ptr<Module> { return std::make_shared<NestedModel>(); })
+                          .build());
+}
+}  // namespace
+
+TEST_CASE("model keys: dotted option keys are nested maps in YAML and dotted paths with --set") {
+  register_nested_model();
+  const std::string yaml = "data:\n  dataset: coco\nmodel:\n  name: nested_model\n  cross_attention:\n"
+                           "    type: linformer\n    heads: 2\n";
+  const ExperimentConfig c = parse_config_string(yaml, "exp.yaml");
+  CHECK(c.model.options.get<NestedOptions>().cross_type == "linformer");
+  CHECK(c.model.options.get<NestedOptions>().cross_heads == 2);
+  // Written back nested, at the place of the group's first key, and read back equal.
+  const std::string written = to_yaml(c);
+  CHECK(has(written, "  name: nested_model\n  dim: 8\n  num_classes: 80\n  cross_attention:\n    type: linformer\n"
+                     "    heads: 2\n  gain: 1.0\n"));
+  CHECK(parse_config_string(written, "again.yaml") == c);
+  // --set by the dotted path, or the group as a flow map.
+  const ExperimentConfig s = parse_config_string(yaml, "exp.yaml", {"model.cross_attention.type=efficient"});
+  CHECK(s.model.options.get<NestedOptions>().cross_type == "efficient");
+  CHECK(s.model.options.get<NestedOptions>().cross_heads == 2);  // the group merges key by key
+  CHECK(parse_config_string(yaml, "exp.yaml", {"model.cross_attention={heads: 3}"})
+            .model.options.get<NestedOptions>()
+            .cross_heads == 3);
+  CHECK(apply_override(c, "model.cross_attention.heads=4").model.options.get<NestedOptions>().cross_heads == 4);
+  // Errors: unknown sub-keys with suggestions, bad values and the model's checks at the key's line.
+  std::string m = parse_error(yaml + "    tpye: softmax\n");
+  CHECK(has(m, "exp.yaml:8: model.cross_attention.tpye: unknown key 'tpye' in model.cross_attention (did you mean 'type'?)"));
+  CHECK(has(m, "valid keys: type, heads"));
+  m = parse_error(yaml, {"model.cross_attention.tpye=softmax"});
+  CHECK(has(m, "--set model.cross_attention.tpye=softmax: model.cross_attention.tpye: unknown key 'tpye'"));
+  CHECK(has(m, "did you mean 'type'?"));
+  CHECK(has(parse_error(yaml, {"model.cross_attention.type=additive"}),
+            "model.cross_attention.type: unknown value 'additive'; expected one of softmax, efficient, linformer"));
+  CHECK(has(parse_error("data:\n  dataset: coco\nmodel:\n  name: nested_model\n  cross_attention:\n    heads: 0\n"),
+            "exp.yaml:6: model.cross_attention.heads: must be > 0"));
+  CHECK(has(parse_error("data:\n  dataset: coco\nmodel:\n  name: nested_model\n  cross_attention: linformer\n"),
+            "exp.yaml:5: model.cross_attention: expects a map of type, heads, got 'linformer'"));
+  CHECK(has(parse_error("data:\n  dataset: coco\nmodel:\n  name: nested_model\n  cross_atention:\n    type: softmax\n"),
+            "exp.yaml:5: model.cross_atention: unknown key 'cross_atention' in model (did you mean 'cross_attention'?)"));
+  // A model without the group does not read it; switching models drops an inherited group.
+  CHECK(has(parse_error("model:\n  cross_attention:\n    type: softmax\n"),
+            "exp.yaml:3: model.cross_attention.type: model 'vit' does not use model.cross_attention.type"));
+  test::ScratchDir dir;
+  dir.write("base.yaml", yaml);
+  dir.write("vit.yaml", "base: base.yaml\ndata:\n  dataset: cifar10\nmodel:\n  name: vit\n  num_classes: 10\n");
+  const ExperimentConfig v = load_config(dir.path("vit.yaml"));
+  CHECK(v.model.name == "vit");
+  CHECK_FALSE(has(to_yaml(v), "cross_attention"));
 }

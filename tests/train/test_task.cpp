@@ -48,7 +48,7 @@ TEST_CASE("task registry: classification is built in; an unknown task lists the 
   const ExperimentConfig c = testing::tiny_config();
   CHECK(make_task("classification", c)->name() == "classification");
   CHECK_THROWS_WITH_AS(make_task("segmentation", c), doctest::Contains("no task called 'segmentation'"), Error);
-  CHECK_THROWS_WITH_AS(make_task("segmentation", c), doctest::Contains("known tasks: classification"), Error);
+  CHECK_THROWS_WITH_AS(make_task("segmentation", c), doctest::Contains("known tasks: classification, detection"), Error);
   CHECK_THROWS_AS(register_task("", nullptr), Error);
 }
 
