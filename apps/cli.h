@@ -66,6 +66,7 @@ std::string general_usage();  // `linattn help`: the commands and their summarie
 // The commands (apps/cmd_*.cpp).
 Command train_command();
 Command eval_command();
+Command detect_command();
 Command sweep_command();
 Command help_command();
 Command layer_command();

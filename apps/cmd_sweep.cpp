@@ -15,9 +15,11 @@ constexpr const char* kHelp = R"(usage: linattn sweep CONFIG --attention TYPES [
        linattn sweep --resume SWEEP_DIR [CONFIG] [options]
 
 Trains the recipe CONFIG once per attention type (model.attention.type), each run in its own
-folder SWEEP_DIR/<type>/, then writes one comparison table — parameters, best and final test
-top-1, final test loss, seconds per epoch, images/s, peak memory, status — to SWEEP_DIR/sweep.md,
-sweep.html and sweep.json, and prints it. Every type's config is resolved and its model built
+folder SWEEP_DIR/<type>/, then writes one comparison table — parameters, the task's metrics,
+seconds per epoch, images/s, peak memory, status — to SWEEP_DIR/sweep.md, sweep.html and
+sweep.json, and prints it. Classification shows best and final test top-1 and the final test
+loss; detection shows AP, AP50, AP75, APs, APm, APl (and AP of person when it is a class) at
+the epoch with the best AP. Every type's config is resolved and its model built
 before anything trains, so a --set that is wrong for one type fails at once.
 
 options:
@@ -79,8 +81,8 @@ int run_sweep_command(const Args& args) {
 
   SweepResult result = run_sweep(plan, options);
   const SweepPaths paths(plan.dir);
-  std::printf("\n%s\ntable: %s, %s, %s\n", sweep_markdown(result.rows).c_str(), paths.markdown.c_str(),
-              paths.html.c_str(), paths.json.c_str());
+  std::printf("\n%s\ntable: %s, %s, %s\n", sweep_markdown(plan.layout, result.rows).c_str(),
+              paths.markdown.c_str(), paths.html.c_str(), paths.json.c_str());
   if (!result.message.empty()) std::fprintf(stderr, "linattn sweep: %s\n", result.message.c_str());
   std::fflush(stdout);
   switch (result.status) {

@@ -9,6 +9,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       train_command(),
       eval_command(),
+      detect_command(),
       sweep_command(),
       layer_command(),
       bench_command(),

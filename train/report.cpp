@@ -70,7 +70,18 @@ std::string html_escape(const std::string& text) {
 }
 
 std::string svg_line_chart(const Chart& chart, int width, int height) {
-  const double left = 64, right = 16, top = 32, bottom = 44;
+  const double left = 64, right = 16, bottom = 44;
+  // The legend: one row inside the top of the plot, more rows (the plot moved down) when the
+  // series' names do not fit in one.
+  std::vector<std::pair<double, double>> legend;  // (x, row offset) per series
+  double legend_x = left + 8, legend_row = 0;
+  for (const auto& s : chart.series) {
+    const double w = 24 + 7.0 * static_cast<double>(s.name.size());
+    if (legend_x > left + 8 && legend_x + w - 10 > width - right) legend_x = left + 8, legend_row += 16;
+    legend.emplace_back(legend_x, legend_row);
+    legend_x += w;
+  }
+  const double top = 32 + legend_row;
   const double pw = width - left - right, ph = height - top - bottom;
   double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo, y_lo = x_lo, y_hi = -x_lo;
   for (const auto& s : chart.series)
@@ -118,8 +129,9 @@ std::string svg_line_chart(const Chart& chart, int width, int height) {
       << html_escape(chart.y_label) << "</text>\n";
 
   // Series and legend.
-  double legend_x = left + 8;
-  for (const auto& s : chart.series) {
+  for (std::size_t i = 0; i < chart.series.size(); ++i) {
+    const ChartSeries& s = chart.series[i];
+    const auto [lx, row] = legend[i];
     std::ostringstream pts;
     int n = 0;
     for (auto [x, y] : s.points)
@@ -131,9 +143,9 @@ std::string svg_line_chart(const Chart& chart, int width, int height) {
     if (n > 1)
       out << "<polyline fill=\"none\" stroke=\"" << s.color << "\" stroke-width=\"1.8\" points=\"" << pts.str()
           << "\"/>\n";
-    out << "<rect x=\"" << legend_x << "\" y=\"" << top + 6 << "\" width=\"10\" height=\"10\" fill=\"" << s.color
-        << "\"/><text x=\"" << legend_x + 14 << "\" y=\"" << top + 15 << "\">" << html_escape(s.name) << "</text>\n";
-    legend_x += 24 + 7.0 * static_cast<double>(s.name.size());
+    const double ly = top - legend_row + row;  // the first row sits where it always did
+    out << "<rect x=\"" << lx << "\" y=\"" << ly + 6 << "\" width=\"10\" height=\"10\" fill=\"" << s.color
+        << "\"/><text x=\"" << lx + 14 << "\" y=\"" << ly + 15 << "\">" << html_escape(s.name) << "</text>\n";
   }
   out << "</svg>\n";
   return out.str();
@@ -172,7 +184,8 @@ std::string render_report(const ReportInfo& info, const std::vector<EpochMetrics
   using M = EpochMetrics;
   using Opt = std::optional<double>;
   static const char* const kLossColors[] = {"#d62728", "#8c564b", "#e377c2", "#7f7f7f"};
-  static const char* const kScoreColors[] = {"#2ca02c", "#9467bd", "#17becf", "#bcbd22", "#1f77b4", "#ff7f0e"};
+  static const char* const kScoreColors[] = {"#2ca02c", "#9467bd", "#17becf", "#bcbd22",
+                                             "#1f77b4", "#ff7f0e", "#d62728", "#8c564b"};
   Chart loss{"Loss", "epoch", "loss", {series("train", "#1f77b4", [](const M& m) -> Opt { return m.train_loss; })}};
   Chart score{layout.score_chart, "epoch", "value", {}, true};
   std::size_t losses = 0, scores = 0;
@@ -181,7 +194,7 @@ std::string render_report(const ReportInfo& info, const std::vector<EpochMetrics
     if (spec.loss) {
       loss.series.push_back(series(spec.label, kLossColors[losses++ % 4], get));
     } else {
-      score.series.push_back(series(spec.label, kScoreColors[scores++ % 6], get));
+      score.series.push_back(series(spec.label, kScoreColors[scores++ % 8], get));
       score.percent = score.percent && spec.percent;
     }
   }
@@ -221,6 +234,7 @@ std::string render_report(const ReportInfo& info, const std::vector<EpochMetrics
   }
   out << "</table>\n<div class=\"charts\">\n"
       << svg_line_chart(loss) << svg_line_chart(score) << svg_line_chart(lr) << "</div>\n";
+  out << info.extra_html;
   out << "<h2>Epochs</h2>\n<table>\n<tr><th>epoch</th><th>step</th><th>train loss</th>";
   for (const auto& spec : layout.values) out << "<th>" << html_escape(spec.label) << "</th>";
   out << "<th>lr</th><th>images/s</th><th>seconds</th></tr>\n";

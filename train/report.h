@@ -3,7 +3,9 @@
 // with the task's loss values, the task's other values (classification: test top-1 and top-5)
 // and the learning rate per epoch, a table of every epoch, and the resolved config. What the
 // task's values are called and which one is "best" comes from its MetricsLayout
-// (train/metrics.h). The trainer regenerates it after every epoch (temporary name, renamed).
+// (train/metrics.h); a task may add a section of its own after the charts (ReportInfo::extra_html:
+// detection's gallery, images inline as base64). The trainer regenerates it after every epoch
+// (temporary name, renamed).
 #pragma once
 #include <string>
 #include <utility>
@@ -18,6 +20,9 @@ struct ReportInfo {
   std::string status;       // one line, e.g. "epoch 3 of 100 — running"
   std::string config_yaml;  // shown verbatim (escaped)
   MetricsLayout layout;     // the task's values; empty: every value of the records, by name
+  // HTML inserted after the charts, as given (the task's: detection's gallery of evaluated images
+  // with predicted and ground-truth boxes, train/detection_gallery.h); empty for classification.
+  std::string extra_html = {};
 };
 
 // One line of a chart: (x, y) points in x order; non-finite y values are skipped.

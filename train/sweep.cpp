@@ -17,6 +17,9 @@
 #include "train/data_setup.h"
 #include "train/run_dir.h"
 #include "train/stop_signal.h"
+#include "train/task.h"
+#include "train/tasks/classification.h"
+#include "train/tasks/detection.h"
 #include "train/trainer.h"
 
 namespace linattn {
@@ -146,6 +149,14 @@ SweepPlan plan_sweep(const SweepOptions& options) {
   }
   if (plan.dir.empty()) plan.dir = (fs::path("runs") / (plan.name + "-sweep")).string();
 
+  // One task for every type, whose metrics make the table's columns.
+  const std::string& task = plan.configs.front().task;
+  for (std::size_t i = 0; i < plan.types.size(); ++i)
+    LINATTN_CHECK(plan.configs[i].task == task, "attention type '", plan.types[i], "' trains task '",
+                  plan.configs[i].task, "', but '", plan.types.front(), "' trains '", task,
+                  "': a sweep compares one task");
+  plan.layout = sweep_layout(task, make_task(task, plan.configs.front())->metrics());
+
   // The models (their constraints, e.g. linformer's seq_len, and their sizes).
   for (std::size_t i = 0; i < plan.types.size(); ++i) {
     const ExperimentConfig& c = plan.configs[i];
@@ -178,7 +189,7 @@ SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options) {
   LINATTN_CHECK(fs::is_directory(plan.dir), "cannot create the sweep folder '", plan.dir, "'",
                 ec ? ": " + ec.message() : "");
 
-  SweepTableInfo info{plan.name, plan.dir, plan.config_path, "running", plan.types, plan.overrides};
+  SweepTableInfo info{plan.name, plan.dir, plan.config_path, "running", plan.types, plan.overrides, plan.layout};
   SweepResult result;
   SweepTableInfo previous;
   std::vector<SweepRow> previous_rows;
@@ -190,7 +201,7 @@ SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options) {
     row.parameters = plan.parameters[i];
     for (const auto& p : previous_rows)
       if (p.type == row.type) row.status = p.status, row.message = p.message;
-    fill_from_metrics(row, read_metrics(RunPaths(row.run_dir).metrics));
+    fill_from_metrics(row, read_metrics(RunPaths(row.run_dir).metrics), plan.layout);
     result.rows.push_back(row);
     if (!options.resume) {  // every type's config now, so that --resume knows the types not yet started
       fs::create_directories(row.run_dir, ec);
@@ -199,17 +210,30 @@ SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options) {
   }
   auto write_tables = [&] {
     write_text_atomically(paths.json, sweep_json(info, result.rows));
-    write_text_atomically(paths.markdown, "# Sweep " + plan.name + "\n\n" + sweep_markdown(result.rows));
+    write_text_atomically(paths.markdown,
+                          "# Sweep " + plan.name + "\n\n" + sweep_markdown(plan.layout, result.rows));
     write_text_atomically(paths.html, sweep_html(info, result.rows));
   };
   write_tables();
 
-  // One loaded dataset per distinct data config (the types usually share one).
+  // One loaded dataset per distinct data config (the types usually share one): classification's
+  // splits, or detection's whole COCO splits.
   struct Data {
     DataConfig config;
-    std::shared_ptr<const Dataset> train, test;
+    TrainerParts parts;
   };
   std::vector<Data> loaded;
+  auto load = [&](const ExperimentConfig& config) {
+    TrainerParts parts;
+    if (config.task == kClassificationTask) {
+      parts.train_set = load_split(config, options.data_root, "train");
+      parts.test_set = load_split(config, options.data_root, "test");
+    } else if (config.task == kDetectionTask) {
+      parts.coco_train = load_coco_split(config, options.data_root, "train");
+      if (config.data.eval_split == EvalSplit::Val) parts.coco_val = load_coco_split(config, options.data_root, "val");
+    }  // another task loads its own data
+    return Data{config.data, parts};
+  };
 
   bool interrupted = false;
   for (std::size_t i = 0; i < plan.types.size() && !interrupted; ++i) {
@@ -246,12 +270,11 @@ SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options) {
 
     auto data = std::find_if(loaded.begin(), loaded.end(), [&](const Data& d) { return d.config == config.data; });
     if (data == loaded.end()) {
-      loaded.push_back({config.data, load_split(config, options.data_root, "train"),
-                        load_split(config, options.data_root, "test")});
+      loaded.push_back(load(config));
       data = loaded.end() - 1;
     }
     try {
-      Trainer trainer(config, topts, TrainerParts{nullptr, data->train, data->test});
+      Trainer trainer(config, topts, data->parts);
       RunResult r = trainer.run();
       row.parameters = trainer.model().num_parameters();
       row.status = run_status_name(r.status);
@@ -264,7 +287,7 @@ SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& options) {
       row.message = e.what();
       std::fprintf(stderr, "linattn sweep: %s failed: %s\n", row.type.c_str(), e.what());
     }
-    fill_from_metrics(row, read_metrics(RunPaths(row.run_dir).metrics));
+    fill_from_metrics(row, read_metrics(RunPaths(row.run_dir).metrics), plan.layout);
     write_tables();
   }
 

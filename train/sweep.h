@@ -13,7 +13,10 @@
 //    folder that already holds a run is an Error before the first step.
 //  - A type's config is the recipe with model.attention.type=<type> applied first, then the
 //    overrides; its name is "<name>-<type>".
-//  - Types whose data config is the same share one loaded dataset.
+//  - Every type trains the same task (`task:`); the table's metric columns are that task's
+//    (train/sweep_table.h: classification's top-1 columns, detection's AP columns, ...).
+//  - Types whose data config is the same share one loaded dataset (classification's splits,
+//    detection's COCO splits).
 //  - A stop request (Ctrl-C) ends the sweep after the trainer saved its checkpoint; a diverged
 //    type is recorded and the sweep goes on. The table is written in every case.
 #pragma once
@@ -47,6 +50,7 @@ struct SweepPlan {
   std::vector<std::string> types, overrides;
   std::vector<ExperimentConfig> configs;  // one per type, same order
   std::vector<std::int64_t> parameters;   // one per type
+  SweepLayout layout;                     // the task's metric columns
 };
 
 // Resolves and checks everything (see the invariants); Error on the first problem, naming the

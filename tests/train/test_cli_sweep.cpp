@@ -3,12 +3,16 @@
 // folder per attention type, sweep.json / sweep.md / sweep.html with real values (parameter
 // counts equal to the models', accuracies in [0, 1]), --resume skipping finished types and
 // continuing a Ctrl-C'd one, divergence recorded while the sweep goes on, and every user error
-// one message with exit code 2 before anything trains.
+// one message with exit code 2 before anything trains. Detection configs (a tiny detr_lite on a
+// tiny COCO-format dataset the test writes) get one table of the task's AP values at each run's
+// best-AP epoch; sweep.json keeps the columns, and one written before them reads as
+// classification's.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <filesystem>
 
+#include "detection_cli_fixture.h"
 #include "fixtures/cifar_binary.h"
 #include "fixtures/process.h"
 #include "fixtures/tiny.h"
@@ -18,6 +22,7 @@
 #include "train/metrics.h"
 #include "train/run_dir.h"
 #include "train/sweep.h"
+#include "train/tasks/detection.h"
 
 using namespace linattn;
 namespace fs = std::filesystem;
@@ -111,15 +116,15 @@ TEST_CASE("sweep: one run folder per type, a table with real values, and --resum
     CHECK(row.status == "completed");
     CHECK(row.parameters == vit_parameters(types[i]));
     CHECK(row.steps == 3);
-    REQUIRE(row.best_test_acc);
-    REQUIRE(row.final_test_acc);
-    CHECK(*row.final_test_acc >= 0.0);
-    CHECK(*row.final_test_acc <= 1.0);
-    CHECK(*row.best_test_acc >= *row.final_test_acc);
-    CHECK(*row.best_test_acc <= 1.0);
-    REQUIRE(row.final_test_loss);
-    CHECK(std::isfinite(*row.final_test_loss));
-    CHECK(*row.final_test_loss > 0.0);
+    REQUIRE(row.value("best_test_acc"));
+    REQUIRE(row.value("final_test_acc"));
+    CHECK(*row.value("final_test_acc") >= 0.0);
+    CHECK(*row.value("final_test_acc") <= 1.0);
+    CHECK(*row.value("best_test_acc") >= *row.value("final_test_acc"));
+    CHECK(*row.value("best_test_acc") <= 1.0);
+    REQUIRE(row.value("final_test_loss"));
+    CHECK(std::isfinite(*row.value("final_test_loss")));
+    CHECK(*row.value("final_test_loss") > 0.0);
     CHECK(*row.seconds_per_epoch > 0.0);
     CHECK(*row.images_per_s > 0.0);
     CHECK(*row.peak_memory_mib >= 0.0);
@@ -128,7 +133,7 @@ TEST_CASE("sweep: one run folder per type, a table with real values, and --resum
     CHECK(row.run_dir == "runs/sweep_tiny-sweep/" + types[i]);  // as the user would type it
     auto metrics = read_metrics(run.metrics);
     REQUIRE(metrics.size() == 1);
-    CHECK(*row.final_test_acc == *metrics.back().value("test_acc"));
+    CHECK(*row.value("final_test_acc") == *metrics.back().value("test_acc"));
     CHECK(fs::is_regular_file(run.report));
     CHECK(fs::is_directory(run.latest));
     ExperimentConfig c = load_config(run.config);
@@ -269,4 +274,137 @@ TEST_CASE("sweep: user errors are one message and exit code 2, before anything r
   CHECK(help.out.find("--resume") != std::string::npos);
   CHECK(sweep_run({"sweep", "--help"}, cwd).out == help.out);
   CHECK(sweep_run({"help"}, cwd).out.find("sweep") != std::string::npos);
+}
+
+TEST_CASE("sweep table: a detection sweep's columns are the task's AP values at the best-AP epoch") {
+  const ExperimentConfig config = parse_config_string(testing::tiny_detr_yaml("det"), "det.yaml");
+  const DetectionTask task(config);
+  const SweepLayout layout = sweep_layout("detection", task.metrics());
+  CHECK(layout.task == "detection");
+  std::vector<std::string> headers;
+  for (const auto& c : layout.columns) {
+    headers.push_back(c.header);
+    CHECK(c.pick == SweepPick::AtBest);
+  }
+  CHECK(headers == std::vector<std::string>{"AP", "AP50", "AP75", "APs", "APm", "APl", "AP person"});
+  CHECK(layout.best.name == "AP");
+  CHECK(layout.chart_key == "AP");
+
+  // Three evaluations: the best AP is epoch 2's, and every column shows epoch 2's value.
+  std::vector<EpochMetrics> ms(4);
+  const double ap[] = {0.1, 0.3, 0.2}, ap50[] = {0.4, 0.5, 0.7};
+  for (int e = 0; e < 4; ++e) {
+    ms[e].epoch = e + 1;
+    ms[e].step = 10 * (e + 1);
+    ms[e].epoch_seconds = 2.0 + e;
+    ms[e].images_per_s = 10.0;
+    ms[e].peak_memory_bytes = static_cast<std::uint64_t>(e + 1) << 20;
+    for (const MetricSpec& spec : task.metrics().values) ms[e].eval.push_back({spec.name, std::nullopt});
+    if (e == 3) continue;  // not evaluated
+    ms[e].set("test_loss", 3.0 - e);
+    ms[e].set("AP", ap[e]);
+    ms[e].set("AP50", ap50[e]);
+    ms[e].set("AP75", ap[e] / 2);
+    ms[e].set("APs", -1.0);  // no small ground truth
+    ms[e].set("APm", ap[e]);
+    ms[e].set("APl", ap[e] * 2);
+    ms[e].set("AP_person", ap[e] + 0.01);
+  }
+  SweepRow row;
+  row.type = "efficient";
+  row.status = "completed";
+  row.run_dir = "runs/x/efficient";
+  row.parameters = 1234567;
+  fill_from_metrics(row, ms, layout);
+  CHECK(*row.value("AP") == 0.3);
+  CHECK(*row.value("AP50") == 0.5);  // epoch 2's, not the highest AP50 (0.7)
+  CHECK(*row.value("AP75") == 0.15);
+  CHECK(*row.value("APs") == -1.0);
+  CHECK(*row.value("APl") == 0.6);
+  CHECK(*row.value("AP_person") == doctest::Approx(0.31));
+  CHECK(row.steps == 40);
+  CHECK(*row.seconds_per_epoch == 3.5);
+  CHECK(*row.peak_memory_mib == 4.0);
+
+  const std::string markdown = sweep_markdown(layout, {row});
+  CHECK(markdown.find("| type | parameters | AP | AP50 | AP75 | APs | APm | APl | AP person | s / epoch | images/s | "
+                      "peak MiB | status |") == 0);
+  CHECK(markdown.find("| efficient | 1,234,567 | 0.300 | 0.500 | 0.150 | -1.000 | 0.300 | 0.600 | 0.310 | 3.50 | "
+                      "10.0 | 4.0 | completed |") != std::string::npos);
+  SweepTableInfo info{"det", "runs/det-sweep", "det.yaml", "completed", {"efficient"}, {}, layout};
+  const std::string html = sweep_html(info, {row});
+  CHECK(html.find("<th>AP50</th>") != std::string::npos);
+  CHECK(html.find("<title>AP</title>") != std::string::npos);  // the bar chart of AP
+  CHECK(html.find("epoch with the best AP") != std::string::npos);
+
+  // sweep.json keeps the layout; a sweep.json from before it reads as classification's.
+  testing::Scratch dir("sweep_table");
+  std::ofstream(dir.str("sweep.json")) << sweep_json(info, {row});
+  SweepTableInfo back;
+  std::vector<SweepRow> rows;
+  read_sweep_json(dir.str("sweep.json"), back, rows);
+  CHECK(back.layout.task == "detection");
+  CHECK(back.layout.columns == layout.columns);
+  CHECK(back.layout.best.name == "AP");
+  CHECK(back.layout.chart_title == layout.chart_title);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].values == row.values);
+  CHECK(sweep_markdown(back.layout, rows) == markdown);
+
+  std::ofstream(dir.str("old.json")) << R"({"name": "old", "config": "c.yaml", "status": "completed",
+    "attention": ["softmax"], "overrides": [], "results": [{"type": "softmax", "status": "completed",
+    "run_dir": "r", "parameters": 10, "epochs": 1, "steps": 3, "best_test_acc": 0.5, "final_test_acc": 0.25,
+    "final_test_loss": 1.5, "seconds_per_epoch": 1.0, "images_per_s": 2.0, "peak_memory_mib": 3.0}]})";
+  read_sweep_json(dir.str("old.json"), back, rows);
+  CHECK(back.layout.task == "classification");
+  REQUIRE(rows.size() == 1);
+  CHECK(*rows[0].value("best_test_acc") == 0.5);
+  CHECK(sweep_markdown(back.layout, rows).find("| softmax | 10 | 50.00% | 25.00% | 1.5000 |") != std::string::npos);
+}
+
+TEST_CASE("sweep: detection configs train one run per type on COCO data, one table of AP values") {
+  testing::Scratch scratch("sweep_det");
+  testing::write_tiny_coco(scratch.str("data"), 4, 2);
+  const std::string config = scratch.str("det.yaml");
+  std::ofstream(config) << testing::tiny_detr_yaml("det");
+  auto r = sweep_run({"sweep", config, "--attention", "softmax,linformer", "--data-root", scratch.str("data")},
+                     scratch.str());
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("| type | parameters | AP | AP50 | AP75 | APs | APm | APl | AP person | s / epoch |") !=
+        std::string::npos);
+  const std::string dir = scratch.str("runs/det-sweep");
+  SweepTableInfo info;
+  auto rows = read_rows(dir, &info);
+  CHECK(info.layout.task == "detection");
+  REQUIRE(rows.size() == 2);
+  for (const auto& row : rows) {
+    INFO("type " << row.type);
+    CHECK(row.status == "completed");
+    CHECK(row.steps == 2);
+    CHECK(row.run_dir == "runs/det-sweep/" + row.type);
+    ExperimentConfig c = load_config(RunPaths(scratch.str(row.run_dir)).config);
+    Generator gen(static_cast<std::uint64_t>(c.seed));
+    CHECK(row.parameters == make_model(c.model, gen)->num_parameters());
+    // The run's AP values as its metrics.jsonl has them (one evaluation: the last epoch).
+    const auto metrics = read_metrics(RunPaths(scratch.str(row.run_dir)).metrics);
+    REQUIRE(metrics.size() == 1);
+    for (const char* name : {"AP", "AP50", "AP75", "APs", "APm", "APl", "AP_person"}) {
+      REQUIRE_MESSAGE(row.value(name), name);
+      CHECK(*row.value(name) == *metrics.back().value(name));
+      CHECK(*row.value(name) <= 1.0);
+    }
+    CHECK(fs::is_regular_file(scratch.str(row.run_dir + "/categories.json")));
+    // Its report: the AP curves and the gallery of the 2 validation images (inline JPEGs).
+    const std::string report = testing::read_text(scratch.str(row.run_dir + "/report.html"));
+    CHECK(report.find("<title>COCO box AP</title>") != std::string::npos);
+    CHECK(report.find("<h2>Validation images</h2>") != std::string::npos);
+    std::size_t figures = 0;
+    for (std::size_t at = report.find("<figure"); at != std::string::npos; at = report.find("<figure", at + 1))
+      ++figures;
+    CHECK(figures == 2);
+    CHECK(report.find("image 1001: ") != std::string::npos);
+    CHECK(report.find("2 ground truth</figcaption>") != std::string::npos);  // image 1002: a person and a car
+  }
+  CHECK(rows[0].parameters != rows[1].parameters);  // linformer has its E and F projections
+  CHECK(testing::read_text(SweepPaths(dir).html).find("<th>AP person</th>") != std::string::npos);
 }

@@ -1,14 +1,20 @@
 // tests/train/test_metrics_report.cpp — metrics.jsonl records round-trip bit for bit; the report
-// is one self-contained HTML page with an SVG chart per curve.
+// is one self-contained HTML page with an SVG chart per curve; a detection run's report draws its
+// AP curves from metrics.jsonl (the detection task's own layout), its legend in as many rows as
+// the names need.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <fstream>
+#include <set>
 
+#include "detection_cli_fixture.h"
 #include "fixtures/tiny.h"
 #include "train/metrics.h"
 #include "train/report.h"
 #include "train/task.h"
 #include "train/tasks/classification.h"
+#include "train/tasks/detection.h"
 
 using namespace linattn;
 
@@ -124,4 +130,77 @@ TEST_CASE("report: charts without data say so; one point is a dot") {
   CHECK(svg.find("<polyline") == std::string::npos);
   Chart nan{"NaN", "epoch", "y", {{"a", "#000", {{1.0, std::nan("")}, {2.0, 1.0}, {3.0, 2.0}}}}};
   CHECK(svg_line_chart(nan).find("nan") == std::string::npos);
+}
+
+TEST_CASE("report: a detection run's AP curves come from its metrics.jsonl and the detection layout") {
+  const ExperimentConfig config =
+      parse_config_string(testing::tiny_detr_yaml("det", "[person]", 1), "det.yaml");
+  const MetricsLayout layout = DetectionTask(config).metrics();
+  // metrics.jsonl as a detection run writes it: evaluated every other epoch, nulls between.
+  testing::Scratch dir;
+  {
+    std::ofstream out(dir.str("metrics.jsonl"));
+    const char* values[] = {
+        R"("test_loss":3.5,"AP":0.01,"AP50":0.05,"AP75":0.001,"APs":0,"APm":0.02,"APl":0.03,"AP_person":0.01)",
+        R"("test_loss":null,"AP":null,"AP50":null,"AP75":null,"APs":null,"APm":null,"APl":null,"AP_person":null)",
+        R"("test_loss":2.5,"AP":0.3,"AP50":0.55,"AP75":0.25,"APs":0.1,"APm":0.3,"APl":0.45,"AP_person":0.3)",
+        R"("test_loss":null,"AP":null,"AP50":null,"AP75":null,"APs":null,"APm":null,"APl":null,"AP_person":null)",
+        R"("test_loss":2.0,"AP":0.2,"AP50":0.5,"AP75":0.1,"APs":0.05,"APm":0.2,"APl":0.4,"AP_person":0.2)"};
+    for (int e = 1; e <= 5; ++e)
+      out << R"({"epoch":)" << e << R"(,"step":)" << 4 * e << R"(,"train_loss":)" << 4.0 / e << ","
+          << values[e - 1] << R"(,"lr":0.0002,"images_per_s":11.5,"epoch_seconds":30,"peak_memory_bytes":1048576})"
+          << "\n";
+  }
+  const std::vector<EpochMetrics> ms = read_metrics(dir.str("metrics.jsonl"));
+  REQUIRE(ms.size() == 5);
+  const std::string html = render_report({"det", "finished", to_yaml(config), layout}, ms);
+
+  CHECK(html.find("<title>COCO box AP</title>") != std::string::npos);
+  // One legend entry and one 3-point curve per AP value (the null epochs skipped), the test loss
+  // beside the training loss.
+  for (const char* label : {"AP", "AP50", "AP75", "APs", "APm", "APl", "AP person", "test loss"})
+    CHECK_MESSAGE(html.find(std::string(">") + label + "</text>") != std::string::npos, label);
+  std::size_t polylines = 0;
+  for (std::size_t at = html.find("<polyline"); at != std::string::npos; at = html.find("<polyline", at + 1))
+    ++polylines;
+  CHECK(polylines == 1 + 1 + 7 + 1);  // train loss, test loss, 7 AP curves, lr
+  // The AP chart's y axis spans the values, not percentages: AP50 0.55 is a tick label below 1.
+  CHECK(html.find(">0.6</text>") != std::string::npos);
+  // Summary and table: the best AP (epoch 3), the last one, every value per epoch.
+  CHECK(html.find("best test AP</th><td>0.3 (epoch 3)") != std::string::npos);
+  CHECK(html.find("last test AP</th><td>0.2</td>") != std::string::npos);
+  CHECK(html.find("<th>AP50</th><th>AP75</th><th>APs</th><th>APm</th><th>APl</th><th>AP person</th>") !=
+        std::string::npos);
+  CHECK(html.find("<td>0.45</td>") != std::string::npos);  // APl at epoch 3
+}
+
+TEST_CASE("report: a legend wraps into rows only when its names do not fit in one") {
+  auto legend_rows = [](const std::string& svg) {
+    std::set<std::string> ys;
+    for (std::size_t at = svg.find("width=\"10\" height=\"10\""); at != std::string::npos;
+         at = svg.find("width=\"10\" height=\"10\"", at + 1)) {
+      const std::size_t y = svg.rfind("y=\"", at);
+      ys.insert(svg.substr(y, svg.find('"', y + 3) - y));
+    }
+    return ys;
+  };
+  Chart few{"Few", "epoch", "y", {}};
+  for (const char* name : {"top-1", "top-5", "AP"}) few.series.push_back({name, "#000", {{1, 0.5}, {2, 0.6}}});
+  const std::string one_row = svg_line_chart(few);
+  CHECK(legend_rows(one_row) == std::set<std::string>{"y=\"38"});  // where the legend always was
+  CHECK(one_row.find("<rect x=\"64\" y=\"32\"") != std::string::npos);     // the plot's frame
+
+  Chart many{"Many", "epoch", "y", {}};
+  for (int i = 0; i < 9; ++i) many.series.push_back({"series number " + std::to_string(i), "#000", {{1, 0.5}}});
+  const std::string rows = svg_line_chart(many);
+  const auto ys = legend_rows(rows);
+  CHECK(ys.size() >= 3);
+  CHECK(ys.count("y=\"38") == 1);
+  CHECK(ys.count("y=\"54") == 1);
+  // The plot moves down by the extra rows, so the last row sits inside its top as before.
+  const std::string frame = "<rect x=\"64\" y=\"" + std::to_string(32 + 16 * (ys.size() - 1)) + "\"";
+  CHECK(rows.find(frame) != std::string::npos);
+  // Every legend entry stays inside the chart.
+  for (std::size_t at = rows.find("<text x=\""); at != std::string::npos; at = rows.find("<text x=\"", at + 1))
+    CHECK(std::stod(rows.substr(at + 9)) < 520);
 }
